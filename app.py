@@ -1,0 +1,48 @@
+"""Loopwise: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the app: configuration, extensions, blueprints, then commands."""
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("LOOPWISE_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from core.config import load_config
+
+    app.config.from_mapping(load_config(app.instance_path, test_config))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    from flask_wtf import CSRFProtect
+
+    from core import auth, db, errors, jobs, web
+
+    db.init_app(app)
+    CSRFProtect(app)
+    auth.init_app(app)
+    jobs.init_app(app)
+    errors.register_error_handlers(app)
+    web.init_app(app)
+
+    from core.views import bp as core_bp
+    from hiring.views import bp as hiring_bp
+    from interviews.views import bp as interviews_bp
+    from matching.views import bp as matching_bp
+    from rubrics.views import bp as rubrics_bp
+
+    for blueprint in (core_bp, hiring_bp, interviews_bp, rubrics_bp, matching_bp):
+        app.register_blueprint(blueprint)
+
+    from core.cli import register_commands
+
+    register_commands(app)
+    return app

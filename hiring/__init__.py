@@ -1,0 +1,1 @@
+"""Hiring: roles, job descriptions, candidates, prospects, pipelines and funnel analytics."""

@@ -1,0 +1,1 @@
+"""Interviews: loops, rounds, interview kits, scorecards, transcripts, debriefs and decisions."""

@@ -1,0 +1,1 @@
+"""Matching: skill taxonomy and extraction, explained candidate-role matching, vector search."""

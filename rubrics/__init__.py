@@ -1,0 +1,1 @@
+"""Rubrics: versioned rubrics, the question bank and the two scorers (embedding match, LLM judge)."""
