@@ -36,37 +36,43 @@ def main() -> None:
             "DATABASE_URL": os.environ.get("LOOPWISE_DATABASE_URL") or f"sqlite:///{instance}/bench.db",
         }
     )
+    try:
+        run(app, options.jobs)
+    finally:
+        jobs.stop_embedded_redis(app.instance_path)
+
+
+def run(app, count: int) -> None:
     with app.app_context():
         upgrade_database()
         connection = jobs.get_redis(app)
         queue = Queue("low", connection=connection)
         queue.empty()
         context = {
-            "jobs": options.jobs,
+            "jobs": count,
             "redis": app.extensions["jobs"]["url"].split(":")[0],
             "database": app.config["DATABASE_URL"].split(":")[0],
         }
 
         started = time.perf_counter()
-        for number in range(options.jobs):
+        for number in range(count):
             queue.enqueue(bare_noop, number)
         SimpleWorker([queue], connection=connection).work(burst=True)
-        bare = options.jobs / (time.perf_counter() - started)
+        bare = count / (time.perf_counter() - started)
         emit("jobs", "bare_rq_throughput", bare, "jobs/s", **context)
 
         session = get_session()
         started = time.perf_counter()
-        for number in range(options.jobs):
+        for number in range(count):
             jobs.enqueue_after_commit(session, noop, number=number)
             session.commit()
         jobs.make_worker(app, ("low",), simple=True).work(burst=True)
-        tracked = options.jobs / (time.perf_counter() - started)
+        tracked = count / (time.perf_counter() - started)
         finished = session.scalar(
             select(func.count()).where(jobs.JobRun.status == jobs.JobStatus.FINISHED)
         )
         emit("jobs", "tracked_run_throughput", tracked, "jobs/s", finished=finished, **context)
         emit("jobs", "tracked_vs_bare_rq", tracked / bare, "ratio", **context)
-        jobs.stop_embedded_redis(app.instance_path)
 
 
 if __name__ == "__main__":
