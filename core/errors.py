@@ -50,6 +50,13 @@ def register_error_handlers(app: Flask) -> None:
             "nothing was saved.",
         )
 
+    @app.errorhandler(413)
+    def too_large(error: HTTPException):
+        limit = app.config["MAX_CONTENT_LENGTH"] / 1_048_576
+        return _render_error(
+            413, "Upload too large", f"Requests are limited to {limit:.0f} MB. Nothing was saved."
+        )
+
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         return _render_error(error.status_code, "That did not work", error.message)

@@ -1,25 +1,22 @@
 """Every route × (anonymous + each role) gets the expected answer: 200/2xx-3xx, 302 to login, or 403.
 
-The table below is the access policy. A route registered without an entry here fails the test.
+The access policy is CORE_POLICY below plus the POLICY of every tests/<package>/policy_*.py module.
+A route registered without an entry fails the test.
 """
 
 from __future__ import annotations
 
 import pytest
 from flask import Flask
-from werkzeug.routing import Rule
 
 from app import create_app
 from core.auth import Role
 from core.db import get_session
-from core.jobs import JobRun, JobStatus
 from tests.support.factories import create_test_user, sign_in
+from tests.support.policy import ADMIN_ONLY, HIRING, PUBLIC, SIGNED_IN, collect_policies
+from tests.support.samples import url_values
 
-PUBLIC, SIGNED_IN = "public", "signed_in"
-ADMIN_ONLY = {Role.ADMIN}
-HIRING = {Role.HIRING_MANAGER, Role.RECRUITER}
-
-POLICY: dict[str, object] = {
+CORE_POLICY: dict[str, object] = {
     "static": PUBLIC,
     "core.health": PUBLIC,
     "core.login": PUBLIC,
@@ -36,11 +33,11 @@ POLICY: dict[str, object] = {
     "core.audit_log": ADMIN_ONLY,
     "core.jobs_admin": ADMIN_ONLY,
     "core.run_system_check": ADMIN_ONLY,
-    "hiring.index": HIRING,
     "matching.index": HIRING,
     "interviews.index": {Role.HIRING_MANAGER, Role.RECRUITER, Role.INTERVIEWER},
     "rubrics.index": {Role.HIRING_MANAGER, Role.INTERVIEWER},
 }
+POLICY = collect_policies(CORE_POLICY)
 
 ACTORS = ["anonymous", *Role]
 
@@ -61,35 +58,6 @@ def test_every_route_has_a_policy(app: Flask):
     assert not missing, f"add these endpoints to POLICY with their access rule: {missing}"
     stale = sorted(set(POLICY) - {rule.endpoint for rule in app.url_map.iter_rules()})
     assert not stale, f"POLICY names endpoints that no longer exist: {stale}"
-
-
-def url_values(rule: Rule, owner_id: int | None) -> dict[str, object]:
-    """Sample values for a rule's variables: real rows owned by the requesting user."""
-    session = get_session()
-    values: dict[str, object] = {}
-    for name in rule.arguments:
-        if name == "user_id":
-            values[name] = create_test_user(roles=[Role.INTERVIEWER]).id
-        elif name == "run_id":
-            run = JobRun(
-                task="core.system:check_system",
-                title="Probe",
-                arguments={},
-                queue="high",
-                rq_job_id=f"probe-{owner_id}-{rule.endpoint.replace('.', '-')}",
-                created_by_id=owner_id,
-                status=JobStatus.FAILED,
-            )
-            session.add(run)
-            session.flush()
-            values[name] = run.id
-        elif name == "token":
-            values[name] = "not-a-valid-token"
-        elif name == "filename":
-            values[name] = "app.css"
-        else:
-            raise AssertionError(f"teach url_values a sample for <{name}> in {rule.rule}")
-    return values
 
 
 @pytest.mark.parametrize("actor", ACTORS, ids=str)

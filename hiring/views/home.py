@@ -1,12 +1,12 @@
-"""Pages of the hiring section."""
+"""The hiring section's home page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 from core.auth import Role, require_role
-
-bp = Blueprint("hiring", __name__, url_prefix="/hiring")
+from hiring import models  # noqa: F401  (the models must be known to the app and migrations)
+from hiring.views._blueprint import bp
 
 
 @bp.get("/")

@@ -1,0 +1,3 @@
+from tests.support.policy import HIRING
+
+POLICY = {"hiring.index": HIRING}

@@ -1,0 +1,117 @@
+"""Sample values for URL variables, so that every route can be requested by the access matrix.
+
+Each sample is a real row; ``owner_id`` is the requesting user (None when anonymous). Add a branch
+when a new URL variable appears: the matrix fails with a clear message until you do.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from werkzeug.routing import Rule
+
+from core.auth import Role
+from core.db import get_session
+from core.jobs import JobRun, JobStatus
+from hiring import models as hiring
+from tests.support.factories import create_test_user
+
+DEFAULT_STAGES = [
+    ("Lead", hiring.StageKind.ACTIVE),
+    ("Applied", hiring.StageKind.ACTIVE),
+    ("Hired", hiring.StageKind.HIRED),
+    ("Rejected", hiring.StageKind.REJECTED),
+    ("Withdrawn", hiring.StageKind.WITHDRAWN),
+]
+
+
+def sample_role(status: hiring.RoleStatus = hiring.RoleStatus.OPEN) -> hiring.JobRole:
+    role = hiring.JobRole(
+        title="Sample ML Engineer",
+        status=status,
+        summary="Build and ship models.",
+        must_have=["Python"],
+        stages=[
+            hiring.RoleStage(name=name, position=index, kind=kind)
+            for index, (name, kind) in enumerate(DEFAULT_STAGES)
+        ],
+    )
+    get_session().add(role)
+    get_session().flush()
+    return role
+
+
+def sample_candidate(**overrides) -> hiring.Candidate:
+    fields = {"name": "Sam Sample", "emails": ["sam@sample.example"], "is_prospect": True}
+    fields.update(overrides)
+    candidate = hiring.Candidate(**fields)
+    get_session().add(candidate)
+    get_session().flush()
+    return candidate
+
+
+def sample_application() -> hiring.Application:
+    role = sample_role()
+    application = hiring.Application(
+        candidate=sample_candidate(is_prospect=False), role=role, stage=role.stages[1]
+    )
+    get_session().add(application)
+    get_session().flush()
+    return application
+
+
+def url_values(rule: Rule, owner_id: int | None) -> dict[str, object]:
+    session = get_session()
+    values: dict[str, object] = {}
+    for name in rule.arguments:
+        if name == "user_id":
+            values[name] = create_test_user(roles=[Role.INTERVIEWER]).id
+        elif name == "run_id":
+            run = JobRun(
+                task="core.system:check_system",
+                title="Probe",
+                arguments={},
+                queue="high",
+                rq_job_id=f"probe-{owner_id}-{rule.endpoint.replace('.', '-')}",
+                created_by_id=owner_id,
+                status=JobStatus.FAILED,
+            )
+            session.add(run)
+            session.flush()
+            values[name] = run.id
+        elif name == "token":
+            values[name] = "not-a-valid-token"
+        elif name == "filename":
+            values[name] = "app.css"
+        elif name == "role_id":
+            values[name] = sample_role().id
+        elif name == "stage_id":
+            values[name] = sample_role().stages[0].id
+        elif name == "candidate_id":
+            values[name] = sample_candidate().id
+        elif name == "application_id":
+            values[name] = sample_application().id
+        elif name == "pool_id":
+            pool = hiring.TalentPool(name=f"Pool for {rule.endpoint}")
+            session.add(pool)
+            session.flush()
+            values[name] = pool.id
+        elif name == "touchpoint_id":
+            touchpoint = hiring.Touchpoint(
+                candidate=sample_candidate(), kind=hiring.TouchpointKind.NOTE, happened_on=date.today()
+            )
+            session.add(touchpoint)
+            session.flush()
+            values[name] = touchpoint.id
+        elif name == "merge_id":
+            primary = sample_candidate(name="Pat Primary", emails=["pat@sample.example"])
+            duplicate = sample_candidate(name="Pat Duplicate", emails=["pat@sample.example"])
+            merge = hiring.CandidateMerge(primary_id=primary.id, duplicate_id=duplicate.id, snapshot={})
+            session.add(merge)
+            session.flush()
+            values[name] = merge.id
+        elif name == "template_key":
+            values[name] = "ml-engineer"
+        else:
+            raise AssertionError(f"teach tests/support/samples.py a sample for <{name}> in {rule.rule}")
+    return values
