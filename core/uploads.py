@@ -22,8 +22,8 @@ def decode_text(data: bytes, *, name: str = "the upload", max_bytes: int = MAX_T
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DomainError(
-            f"{name} is not valid UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start}). "
-            "Save it as UTF-8 and try again. Nothing was saved."
+            f"{name} is not valid UTF-8 text (byte 0x{data[error.start]:02x} at position "
+            f"{error.start}). Save it as UTF-8 and try again. Nothing was saved."
         ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 

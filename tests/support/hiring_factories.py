@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from core.db import get_session
+from core.db import get_session, utcnow
 from hiring.models import Application, Candidate, JobRole, RoleStatus, StageChange
 from hiring.services.stages import build_default_stages
 
@@ -56,8 +56,10 @@ def create_application(
     role = role or create_role()
     candidate = candidate or create_candidate()
     stage = next(s for s in role.stages if s.name == stage_name)
+    overrides.setdefault("created_at", utcnow())
+    overrides.setdefault("stage_entered_at", overrides["created_at"])
     application = Application(role=role, candidate=candidate, stage=stage, **overrides)
-    application.history.append(StageChange(to_stage=stage, created_at=application.created_at))
+    application.history.append(StageChange(to_stage=stage, created_at=overrides["created_at"]))
     get_session().add(application)
     get_session().flush()
     return application
