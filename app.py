@@ -43,6 +43,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     from core.cli import register_commands
+    from core.demo import register_demo_loader
+    from hiring.demo import load_hiring_demo
 
+    register_demo_loader(app, load_hiring_demo)
     register_commands(app)
     return app

@@ -130,10 +130,10 @@ def create_user(
         password_hash=hash_password(password) if password else None,
         role_grants=[UserRole(role=role) for role in roles],
     )
-    session.add(user)
     try:
+        # Add inside the savepoint: begin_nested() flushes what is pending before it starts.
         with session.begin_nested():
-            session.flush()
+            session.add(user)
     except IntegrityError:
         raise ConflictError(f"A user with the email {user.email} already exists.") from None
     record_audit(

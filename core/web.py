@@ -49,7 +49,7 @@ def init_app(app: Flask) -> None:
     def inject_layout() -> dict[str, Any]:
         return {
             "navigation": navigation_for(current_user) if current_user.is_authenticated else [],
-            "logout_form": ConfirmForm() if current_user.is_authenticated else None,
+            "logout_form": ConfirmForm(formdata=None) if current_user.is_authenticated else None,
         }
 
     app.after_request(_set_security_headers)

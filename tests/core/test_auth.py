@@ -216,3 +216,14 @@ def test_navigation_shows_what_the_role_may_use(client, app, no_csrf):
     assert "Interviews" in nav and "Rubrics" in nav
     assert "Hiring" not in nav and "Users" not in nav and "Audit log" not in nav
     assert "script-src 'self'" in client.get("/").headers["Content-Security-Policy"]
+
+
+def test_a_duplicate_email_leaves_the_rest_of_the_unit_of_work_intact(session):
+    earlier = create_test_user(email="first@tests.example")
+    pending = User(email="pending@tests.example", name="Pending")
+    session.add(pending)
+    with pytest.raises(DomainError, match="already exists"):
+        create_test_user(email="first@tests.example")
+    session.flush()
+    assert session.get(User, earlier.id) is earlier
+    assert auth.find_user_by_email(session, "pending@tests.example") is pending

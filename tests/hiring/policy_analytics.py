@@ -1,0 +1,7 @@
+from tests.support.policy import HIRING
+
+POLICY = {
+    "hiring.analytics": HIRING,
+    "hiring.role_analytics": HIRING,
+    "hiring.analytics_csv": HIRING,
+}
