@@ -31,28 +31,12 @@ CANDIDATE_CHOICES_LIMIT = 50
 # ---------------------------------------------------------------- reading
 
 
-def get_role(session: Session, role_id: int) -> JobRole:
-    """Load a role or raise NotFoundError."""
-    role = session.get(JobRole, role_id)
-    if role is None:
-        raise NotFoundError("No such role.")
-    return role
-
-
 def get_application(session: Session, application_id: int) -> Application:
     """Load an application or raise NotFoundError."""
     application = session.get(Application, application_id)
     if application is None:
         raise NotFoundError("No such application.")
     return application
-
-
-def get_candidate(session: Session, candidate_id: int) -> Candidate:
-    """Load a candidate or raise NotFoundError."""
-    candidate = session.get(Candidate, candidate_id)
-    if candidate is None:
-        raise NotFoundError("No such candidate.")
-    return candidate
 
 
 def get_stage(session: Session, stage_id: int) -> RoleStage:

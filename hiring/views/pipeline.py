@@ -16,7 +16,7 @@ from core.db import get_session
 from core.errors import DomainError
 from hiring.forms.pipeline import AddApplicationForm, BulkForm, MoveForm, choices
 from hiring.models import Application, JobRole, StageKind
-from hiring.services import pipeline
+from hiring.services import candidates, pipeline, roles
 from hiring.services.access import can_edit, ensure_can_view_role
 from hiring.views._blueprint import bp
 
@@ -59,7 +59,7 @@ def board_url(role_id: int, application_id: int | None = None) -> str:
 def board(role_id: int):
     """Show a role's pipeline as a board; editors also get move, bulk and add forms."""
     session = get_session()
-    role = pipeline.get_role(session, role_id)
+    role = roles.get_role(session, role_id)
     ensure_can_view_role(current_user, role)
     query = request.args.get("q", "").strip()[:100]
     add_form = AddApplicationForm()
@@ -85,12 +85,12 @@ def board(role_id: int):
 def add_application(role_id: int):
     """Put an existing candidate into this role's pipeline."""
     session = get_session()
-    role = pipeline.get_role(session, role_id)
+    role = roles.get_role(session, role_id)
     form = AddApplicationForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
         return redirect(board_url(role.id))
-    candidate = pipeline.get_candidate(session, form.candidate_id.data)
+    candidate = candidates.get_candidate(session, form.candidate_id.data)
     stage = pipeline.get_stage(session, form.stage_id.data) if form.stage_id.data else None
     change = partial(
         pipeline.add_application,
@@ -134,7 +134,7 @@ def move_application(application_id: int):
 def bulk_move(role_id: int):
     """Move or reject the ticked applications of a role: all of them or, if one cannot, none."""
     session = get_session()
-    role = pipeline.get_role(session, role_id)
+    role = roles.get_role(session, role_id)
     form = BulkForm()
     if not form.validate_on_submit():
         flash_form_errors(form)

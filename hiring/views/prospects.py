@@ -21,7 +21,7 @@ from hiring.forms.prospects import (
     TouchpointForm,
 )
 from hiring.models import TouchpointKind
-from hiring.services import pipeline, prospects
+from hiring.services import candidates, pipeline, prospects, roles
 from hiring.views._blueprint import bp
 from hiring.views.pipeline import attempt, flash_form_errors
 
@@ -91,7 +91,7 @@ def due_prospects():
 def prospect_detail(candidate_id: int):
     """Show a prospect: pools, touchpoints, re-engagement dates, and the forms to change them."""
     session = get_session()
-    candidate = pipeline.get_candidate(session, candidate_id)
+    candidate = candidates.get_candidate(session, candidate_id)
     dates = ReengagementForm(
         not_looking_until=candidate.not_looking_until, next_reengage_on=candidate.next_reengage_on
     )
@@ -118,7 +118,7 @@ def prospect_detail(candidate_id: int):
 def add_touchpoint(candidate_id: int):
     """Log an email, call, meeting or note with a prospect (optionally setting the next date)."""
     session = get_session()
-    candidate = pipeline.get_candidate(session, candidate_id)
+    candidate = candidates.get_candidate(session, candidate_id)
     form = TouchpointForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
@@ -157,7 +157,7 @@ def delete_touchpoint(touchpoint_id: int):
 def set_reengagement(candidate_id: int):
     """Set or clear "not looking until" and the next re-engagement date."""
     session = get_session()
-    candidate = pipeline.get_candidate(session, candidate_id)
+    candidate = candidates.get_candidate(session, candidate_id)
     form = ReengagementForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
@@ -179,12 +179,12 @@ def set_reengagement(candidate_id: int):
 def convert_prospect(candidate_id: int):
     """Turn a prospect into an applicant of an open role, in one step."""
     session = get_session()
-    candidate = pipeline.get_candidate(session, candidate_id)
+    candidate = candidates.get_candidate(session, candidate_id)
     form = ConvertForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
         return _to_prospect(candidate.id)
-    role = pipeline.get_role(session, form.role_id.data)
+    role = roles.get_role(session, form.role_id.data)
     change = partial(prospects.convert_prospect, session, candidate, role, actor_id=current_user.id)
     if attempt(session, change, f"{candidate.name} is now an applicant for {role.title}."):
         return redirect(url_for("hiring.board", role_id=role.id))
@@ -196,7 +196,7 @@ def convert_prospect(candidate_id: int):
 def add_to_pool(candidate_id: int):
     """Put a candidate into a pool, which marks them as a prospect."""
     session = get_session()
-    candidate = pipeline.get_candidate(session, candidate_id)
+    candidate = candidates.get_candidate(session, candidate_id)
     form = AddToPoolForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
@@ -212,7 +212,7 @@ def add_to_pool(candidate_id: int):
 def remove_from_pool(candidate_id: int, pool_id: int):
     """Take a candidate out of a pool (the page asked for confirmation)."""
     session = get_session()
-    candidate = pipeline.get_candidate(session, candidate_id)
+    candidate = candidates.get_candidate(session, candidate_id)
     pool = prospects.get_pool(session, pool_id)
     if ConfirmForm().validate_on_submit():
         change = partial(prospects.remove_from_pool, session, pool, candidate, actor_id=current_user.id)
@@ -308,7 +308,7 @@ def add_pool_member(pool_id: int):
     pool = prospects.get_pool(session, pool_id)
     form = PoolMemberForm()
     if form.validate_on_submit():
-        candidate = pipeline.get_candidate(session, form.candidate_id.data)
+        candidate = candidates.get_candidate(session, form.candidate_id.data)
         change = partial(prospects.add_to_pool, session, pool, candidate, actor_id=current_user.id)
         attempt(session, change, f"{candidate.name} added to {pool.name}.")
     else:

@@ -28,15 +28,6 @@ from tests.support import hiring_factories
 from tests.support.factories import create_test_user, sign_in
 
 
-@pytest.fixture
-def recruiter(client, app, no_csrf):
-    with app.app_context():
-        user = create_test_user(roles=[Role.RECRUITER])
-        get_session().commit()
-    sign_in(client, user.email)
-    return user
-
-
 def count(model) -> int:
     return get_session().scalar(select(func.count()).select_from(model))
 

@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from core.audit import AuditEvent
-from core.auth import Role
 from core.db import get_session
 from core.errors import DomainError
 from hiring.models import (
@@ -35,17 +34,6 @@ from hiring.services.duplicates import (
     undo_merge,
 )
 from tests.support import hiring_factories
-from tests.support.factories import create_test_user, sign_in
-
-
-@pytest.fixture
-def recruiter(client, app, no_csrf):
-    with app.app_context():
-        user = create_test_user(roles=[Role.RECRUITER])
-        get_session().commit()
-    sign_in(client, user.email)
-    return user
-
 
 # ---------------------------------------------------------------- detection
 

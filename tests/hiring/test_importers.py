@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 from core.audit import AuditEvent
-from core.auth import Role
 from core.db import get_session
 from core.errors import DomainError
 from hiring.models import Candidate, CandidateDocument, CandidateSource, DocumentKind
@@ -25,7 +24,6 @@ from hiring.services.importers import (
     preview_candidates_csv,
     split_glued,
 )
-from tests.support.factories import create_test_user, sign_in
 from tests.support.hiring_factories import create_candidate
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
@@ -38,15 +36,6 @@ def seed(prefix: str) -> Path:
             f"seed file {prefix}_*.txt not found under {SEEDS} (the shared/ folder beside the repo)"
         )
     return found[0]
-
-
-@pytest.fixture
-def recruiter(client, app, no_csrf):
-    with app.app_context():
-        user = create_test_user(roles=[Role.RECRUITER])
-        get_session().commit()
-    sign_in(client, user.email)
-    return user
 
 
 # ---------------------------------------------------------------- profile text

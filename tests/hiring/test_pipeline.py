@@ -13,7 +13,7 @@ from core.auth import Role, User
 from core.db import get_session, utcnow
 from core.errors import ConflictError, DomainError
 from hiring.models import Application, RoleStage, RoleStatus, StageChange, StageKind
-from hiring.services import pipeline
+from hiring.services import pipeline, roles
 from tests.support.factories import create_test_user, sign_in
 from tests.support.hiring_factories import create_application, create_candidate, create_role
 
@@ -349,7 +349,7 @@ def test_interviewers_on_the_panel_read_the_board_others_get_403(client, app, no
     assert client.get(f"/hiring/applications/{application.id}").status_code == 403
 
     with app.app_context():
-        role = pipeline.get_role(get_session(), role_id)
+        role = roles.get_role(get_session(), role_id)
         role.interviewers.append(get_session().get(User, interviewer.id))
         get_session().commit()
     page = client.get(board_url)

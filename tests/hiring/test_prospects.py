@@ -22,7 +22,7 @@ from hiring.models import (
     TouchpointKind,
 )
 from hiring.services import prospects
-from tests.support.factories import create_test_user, sign_in
+from tests.support.factories import create_test_user
 from tests.support.hiring_factories import create_application, create_candidate, create_role
 
 TODAY = date(2025, 3, 10)
@@ -285,15 +285,6 @@ def test_refused_conversions_change_nothing(session):
 
 
 # ---------------------------------------------------------------- pages
-
-
-@pytest.fixture
-def recruiter(client, app, no_csrf):
-    with app.app_context():
-        user = create_test_user(roles=[Role.RECRUITER])
-        get_session().commit()
-    sign_in(client, user.email)
-    return user
 
 
 def test_prospect_pages_have_empty_states(client, app, recruiter):
