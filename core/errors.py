@@ -29,6 +29,18 @@ class ConflictError(DomainError):
     status_code = 409
 
 
+FRIENDLY_MESSAGES = {
+    403: (
+        "Not available to you",
+        "Your roles do not give access to this page. Ask an admin or the hiring manager if you need it.",
+    ),
+    404: (
+        "Not found",
+        "There is nothing at this address: it may have been removed, or the link is wrong.",
+    ),
+}
+
+
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return request.path.endswith(".json") or best == "application/json"
@@ -63,7 +75,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
-        return _render_error(error.code or 500, error.name, error.description or "")
+        title, message = FRIENDLY_MESSAGES.get(error.code, (error.name, error.description or ""))
+        return _render_error(error.code or 500, title, message)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

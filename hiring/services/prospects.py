@@ -290,7 +290,7 @@ def log_touchpoint(
     next_reengage_on: date | None = None,
     today: date | None = None,
 ) -> Touchpoint:
-    """Record an email, call, meeting or note; optionally set the next re-engagement date too."""
+    """Record a touchpoint; set the next re-engagement date, or clear a due one it fulfils."""
     today = today or date.today()
     _ensure_live(candidate)
     summary = (summary or "").strip()
@@ -326,6 +326,19 @@ def log_touchpoint(
             next_reengage_on=next_reengage_on,
             actor_id=actor_id,
             today=today,
+        )
+    elif candidate.next_reengage_on is not None and candidate.next_reengage_on <= happened_on:
+        # The contact that was due has happened: it is no longer due until a new date is set.
+        before = {"next_reengage_on": candidate.next_reengage_on.isoformat()}
+        candidate.next_reengage_on = None
+        _audit(
+            session,
+            actor_id,
+            "prospect.dates_changed",
+            candidate,
+            f"Re-engagement of {candidate.name} done",
+            before=before,
+            after={"next_reengage_on": None},
         )
     return touchpoint
 

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,15 @@ from core.audit import record_audit
 from core.auth import Role, User, UserRole
 from core.db import Page, paginate, utcnow
 from core.errors import ConflictError, DomainError, NotFoundError
-from hiring.models import Application, JobRole, RoleStage, RoleStatus, StageChange, StageKind
+from hiring.models import (
+    Application,
+    JobRole,
+    RoleStage,
+    RoleStatus,
+    StageChange,
+    StageKind,
+    role_interviewers,
+)
 from hiring.services.jd_templates import (
     JD_FIELD_LABELS,
     JD_FIELDS,
@@ -104,6 +112,25 @@ def stage_application_counts(session: Session, role: JobRole) -> dict[int, int]:
         .group_by(Application.stage_id)
     )
     return {stage_id: count for stage_id, count in rows}
+
+
+def roles_on_panel(session: Session, user_id: int) -> list[JobRole]:
+    """Roles whose interview panel includes the user, open ones first."""
+    statement = (
+        select(JobRole)
+        .join(role_interviewers, role_interviewers.c.role_id == JobRole.id)
+        .where(role_interviewers.c.user_id == user_id)
+        .order_by(JobRole.status != RoleStatus.OPEN, JobRole.title)
+    )
+    return list(session.scalars(statement))
+
+
+def stages_in_history(session: Session, role: JobRole) -> set[int]:
+    """Ids of the role's stages that some application's history passes through."""
+    stage_ids = [stage.id for stage in role.stages]
+    moved_from = select(StageChange.from_stage_id).where(StageChange.from_stage_id.in_(stage_ids))
+    moved_to = select(StageChange.to_stage_id).where(StageChange.to_stage_id.in_(stage_ids))
+    return set(session.scalars(moved_from.union(moved_to)))
 
 
 # ---------------------------------------------------------------- creating and editing
@@ -380,12 +407,7 @@ def remove_role_stage(session: Session, stage: RoleStage, *, actor_id: int | Non
             f"{in_stage} application{'s are' if in_stage != 1 else ' is'} in {stage.name}; "
             "move them to another stage first."
         )
-    history = session.scalar(
-        select(func.count()).where(
-            or_(StageChange.from_stage_id == stage.id, StageChange.to_stage_id == stage.id)
-        )
-    )
-    if history:
+    if stage.id in stages_in_history(session, stage.role):
         raise DomainError(
             f"Applications have passed through {stage.name} and their history refers to it; "
             "rename it instead of removing it."

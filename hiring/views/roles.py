@@ -239,6 +239,7 @@ def role_stages(role_id: int):
         "hiring/roles/stages.html",
         role=role,
         counts=roles.stage_application_counts(session, role),
+        in_history=roles.stages_in_history(session, role),
         add_form=StageNameForm(formdata=None),
         confirm_form=ConfirmForm(),
     )

@@ -114,6 +114,25 @@ def test_log_touchpoint_can_set_the_next_date(session):
     assert actions[-2:] == ["touchpoint.logged", "prospect.dates_changed"]
 
 
+def test_a_touchpoint_fulfils_a_due_reengagement_but_not_a_later_one(session):
+    due, later = prospect(), prospect()
+    due.next_reengage_on = TODAY - timedelta(days=10)
+    later.next_reengage_on = TODAY + timedelta(days=30)
+    for person in (due, later):
+        prospects.log_touchpoint(
+            session,
+            person,
+            kind=TouchpointKind.EMAIL,
+            happened_on=TODAY,
+            summary="Checked in.",
+            actor_id=None,
+            today=TODAY,
+        )
+    assert due.next_reengage_on is None
+    assert later.next_reengage_on == TODAY + timedelta(days=30)
+    assert [p.candidate for p in prospects.list_due_for_reengagement(session, today=TODAY)] == []
+
+
 @pytest.mark.parametrize(
     ("happened", "next_date", "message"),
     [

@@ -512,3 +512,17 @@ def test_the_board_link_shows_when_the_board_exists(app, client, no_csrf):
     role_id = add_role(app)
     page = client.get(f"/hiring/roles/{role_id}").get_data(as_text=True)
     assert ("Pipeline board" in page) == ("hiring.board" in app.view_functions)
+
+
+def test_the_interviews_page_lists_the_panels_an_interviewer_is_on(client, app, no_csrf):
+    with app.app_context():
+        interviewer = create_test_user(roles=[Role.INTERVIEWER])
+        on_panel = create_role(title="Panel <b>role</b>")
+        on_panel.interviewers.append(interviewer)
+        create_role(title="Someone else's role")
+        get_session().commit()
+    sign_in(client, interviewer.email)
+    page = client.get("/interviews/").get_data(as_text=True)
+    assert "Panel &lt;b&gt;role&lt;/b&gt;" in page
+    assert f"/hiring/roles/{on_panel.id}/board" in page
+    assert "Someone else" not in page
