@@ -35,7 +35,6 @@ CORE_POLICY: dict[str, object] = {
     "core.run_system_check": ADMIN_ONLY,
     "matching.index": HIRING,
     "interviews.index": {Role.HIRING_MANAGER, Role.RECRUITER, Role.INTERVIEWER},
-    "rubrics.index": {Role.HIRING_MANAGER, Role.INTERVIEWER},
 }
 POLICY = collect_policies(CORE_POLICY)
 

@@ -1,12 +1,12 @@
-"""Pages of the rubrics section."""
+"""The rubrics section's home page."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
 from core.auth import Role, require_role
-
-bp = Blueprint("rubrics", __name__, url_prefix="/rubrics")
+from rubrics import models  # noqa: F401  (the models must be known to the app and migrations)
+from rubrics.views._blueprint import bp
 
 
 @bp.get("/")

@@ -1,0 +1,1 @@
+"""Scorers: pure code over plain data (text in, frozen dataclasses out)."""

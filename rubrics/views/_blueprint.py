@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("rubrics", __name__, url_prefix="/rubrics")
