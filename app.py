@@ -45,7 +45,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from core.cli import register_commands
     from core.demo import register_demo_loader
     from hiring.demo import load_hiring_demo
+    from rubrics.demo import load_rubrics_demo
 
     register_demo_loader(app, load_hiring_demo)
+    register_demo_loader(app, load_rubrics_demo)
     register_commands(app)
+    from rubrics.cli import rubrics_group
+    from rubrics.local_judge import judge_group
+
+    app.cli.add_command(rubrics_group)
+    app.cli.add_command(judge_group)
     return app

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import render_template
 
 from core.auth import Role, require_role
-from rubrics import models  # noqa: F401  (the models must be known to the app and migrations)
+from core.db import get_session
+from rubrics.services.library import library_overview
 from rubrics.views._blueprint import bp
 
 
@@ -13,4 +14,4 @@ from rubrics.views._blueprint import bp
 @require_role(Role.HIRING_MANAGER, Role.INTERVIEWER)
 def index():
     """Show the rubrics section's home page."""
-    return render_template("rubrics/index.html")
+    return render_template("rubrics/index.html", overview=library_overview(get_session()))

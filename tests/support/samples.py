@@ -14,6 +14,7 @@ from core.auth import Role
 from core.db import get_session
 from core.jobs import JobRun, JobStatus
 from hiring import models as hiring
+from tests.support import rubric_factories
 from tests.support.factories import create_test_user
 
 DEFAULT_STAGES = [
@@ -110,6 +111,16 @@ def url_values(rule: Rule, owner_id: int | None) -> dict[str, object]:
             session.add(merge)
             session.flush()
             values[name] = merge.id
+        elif name == "rubric_id":
+            values[name] = rubric_factories.create_rubric().id
+        elif name == "version_id":
+            values[name] = rubric_factories.create_rubric().versions[0].id
+        elif name == "question_id":
+            values[name] = rubric_factories.create_question().id
+        elif name == "answer_id":
+            values[name] = rubric_factories.create_answer().id
+        elif name == "score_id":
+            values[name] = rubric_factories.create_score().id
         elif name == "template_key":
             values[name] = "ml-engineer"
         else:
