@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import record_audit
 from core.errors import DomainError
+from core.llm import make_openai_client, missing_llm_settings
 from hiring.models import JobRole, RoleStatus
 from hiring.services.jd_templates import JD_FIELD_LABELS, clean_jd
 
@@ -63,17 +64,8 @@ class DraftError(DomainError):
 
 def draft_unavailable_reason(config: Mapping[str, Any]) -> str | None:
     """Why LLM drafting is switched off here, or None when an endpoint and model are configured."""
-    missing = [
-        variable
-        for key, variable in (
-            ("OPENAI_BASE_URL", "OPENAI_BASE_URL"),
-            ("JUDGE_MODEL", "LOOPWISE_JUDGE_MODEL"),
-        )
-        if not config.get(key)
-    ]
-    if missing:
-        return f"LLM drafting is off: an admin must set {' and '.join(missing)}."
-    return None
+    missing = missing_llm_settings(config)
+    return f"LLM drafting is off: an admin must set {' and '.join(missing)}." if missing else None
 
 
 def make_client(
@@ -84,13 +76,7 @@ def make_client(
     max_retries: int = HTTP_RETRIES,
 ) -> openai.OpenAI:
     """An OpenAI client for the configured endpoint (``http_client`` is an httpx2.Client)."""
-    return openai.OpenAI(
-        base_url=config["OPENAI_BASE_URL"],
-        api_key=config.get("OPENAI_API_KEY") or "not-needed",  # local servers take no key
-        timeout=timeout,
-        max_retries=max_retries,
-        http_client=http_client,
-    )
+    return make_openai_client(config, timeout=timeout, max_retries=max_retries, http_client=http_client)
 
 
 def clean_brief(title: str, brief: str) -> tuple[str, str]:

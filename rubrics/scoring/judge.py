@@ -52,6 +52,7 @@ from typing import Any
 import openai
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
+from core.llm import make_openai_client, missing_llm_settings
 from rubrics.content import RubricContent
 from rubrics.models import ScoreStatus
 from rubrics.scoring.injection import detect_injection, strip_injection
@@ -605,17 +606,8 @@ def _variance(values: list[int]) -> float:
 
 def judge_unavailable_reason(config: Mapping[str, Any]) -> str | None:
     """Why the judge is off here, or None when an endpoint and a model are configured."""
-    missing = [
-        variable
-        for key, variable in (
-            ("OPENAI_BASE_URL", "OPENAI_BASE_URL"),
-            ("JUDGE_MODEL", "LOOPWISE_JUDGE_MODEL"),
-        )
-        if not config.get(key)
-    ]
-    if missing:
-        return f"The LLM judge is off: set {' and '.join(missing)}."
-    return None
+    missing = missing_llm_settings(config)
+    return f"The LLM judge is off: set {' and '.join(missing)}." if missing else None
 
 
 def make_judge_client(
@@ -626,14 +618,7 @@ def make_judge_client(
     reason = judge_unavailable_reason(config)
     if reason:
         return None, reason
-    client = openai.OpenAI(
-        base_url=config["OPENAI_BASE_URL"],
-        api_key=config.get("OPENAI_API_KEY") or "not-needed",  # llama.cpp and vLLM take any key
-        timeout=timeout,
-        max_retries=0,
-        http_client=http_client,
-    )
-    return client, None
+    return make_openai_client(config, timeout=timeout, max_retries=0, http_client=http_client), None
 
 
 def make_judge_scorer(
