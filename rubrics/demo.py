@@ -10,7 +10,8 @@ from core.auth import User
 from core.jobs import enqueue_after_commit
 from rubrics.jobs import score_answer_job
 from rubrics.models import Answer
-from rubrics.services.library import find_question, load_packs
+from rubrics.services.pack_loading import load_packs
+from rubrics.services.questions import find_question
 from rubrics.services.scoring import record_answer
 
 # (question key, answer): strong, partial and weak answers, and one that talks to the grader.

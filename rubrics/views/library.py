@@ -21,7 +21,9 @@ from rubrics.forms import (
     SearchArgs,
 )
 from rubrics.models import QuestionCategory
+from rubrics.services import diff as diffing
 from rubrics.services import library as service
+from rubrics.services import pack_loading, questions
 from rubrics.views._blueprint import bp
 
 EDITORS = (Role.HIRING_MANAGER,)
@@ -225,7 +227,7 @@ def rubric_diff(rubric_id: int):
     default_b = numbers[-1] if len(numbers) > 1 else "draft"
     a, label_a, content_a = _side(rubric, request.args.get("a"), default_a)
     b, label_b, content_b = _side(rubric, request.args.get("b"), default_b)
-    diff = service.diff_contents(content_a, content_b, labels=(label_a, label_b))
+    diff = diffing.diff_contents(content_a, content_b, labels=(label_a, label_b))
     return render_template(
         "rubrics/library/diff.html",
         rubric=rubric,
@@ -286,7 +288,7 @@ def load_rubric_packs():
     """Load the rubric packs written by Loopwise into the library and the question bank."""
     ConfirmForm().validate_on_submit() or abort(400)
     session = get_session()
-    report = service.load_packs(session, actor_id=current_user.id)
+    report = pack_loading.load_packs(session, actor_id=current_user.id)
     session.commit()
     flash(report.summary, "warning" if report.changed else "success")
     return redirect(url_for("rubrics.rubric_list"))
@@ -301,7 +303,7 @@ def question_list():
     """List the question bank by category, filtered by category and pack, searched by text."""
     session = get_session()
     args = SearchArgs(request.args)
-    page = service.list_questions(
+    page = questions.list_questions(
         session,
         page=_page(),
         per_page=_per_page(),
@@ -323,7 +325,7 @@ def question_list():
 @require_role(*READERS)
 def question_detail(question_id: int):
     """Show a question with its rubric's latest published version."""
-    question = service.get_question(get_session(), question_id)
+    question = questions.get_question(get_session(), question_id)
     latest = question.rubric.latest_version
     return render_template(
         "rubrics/library/question.html",
@@ -350,7 +352,7 @@ def new_question():
         return render_template("rubrics/library/question_form.html", form=form, question=None)
     session = get_session()
     try:
-        question = service.create_question(session, **form.question_fields(), actor_id=current_user.id)
+        question = questions.create_question(session, **form.question_fields(), actor_id=current_user.id)
     except DomainError as error:
         form.form_errors.append(error.message)
         return render_template(
@@ -366,12 +368,12 @@ def new_question():
 def edit_question(question_id: int):
     """Edit a question of the bank."""
     session = get_session()
-    question = service.get_question(session, question_id)
+    question = questions.get_question(session, question_id)
     form = _question_form(QuestionForm(obj=question) if request.method == "GET" else QuestionForm())
     if not form.validate_on_submit():
         return render_template("rubrics/library/question_form.html", form=form, question=question)
     try:
-        changed = service.update_question(
+        changed = questions.update_question(
             session, question, **form.question_fields(), actor_id=current_user.id
         )
     except DomainError as error:
@@ -390,9 +392,9 @@ def delete_question(question_id: int):
     """Delete a question that nothing refers to."""
     ConfirmForm().validate_on_submit() or abort(400)
     session = get_session()
-    question = service.get_question(session, question_id)
+    question = questions.get_question(session, question_id)
     try:
-        service.delete_question(session, question, actor_id=current_user.id)
+        questions.delete_question(session, question, actor_id=current_user.id)
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("rubrics.question_detail", question_id=question_id))

@@ -16,7 +16,8 @@ from core.db import get_session
 from core.errors import ConflictError, DomainError
 from rubrics.content import content_hash, to_data
 from rubrics.models import Answer, Question, QuestionCategory, Rubric, RubricVersion
-from rubrics.services import library
+from rubrics.services import diff as diffing
+from rubrics.services import library, pack_loading, questions
 from tests.support.factories import create_test_user, sign_in
 
 XSS = "<script>alert('rubric')</script>"
@@ -278,7 +279,7 @@ def test_malformed_imports_are_refused_and_nothing_is_saved(session, text, filen
 
 
 def test_diff_of_identical_contents_is_empty():
-    diff = library.diff_contents(make_content(), to_data(library.read_content(make_content())))
+    diff = diffing.diff_contents(make_content(), to_data(library.read_content(make_content())))
     assert diff.is_empty and diff.lines == ()
 
 
@@ -313,7 +314,7 @@ def test_diff_reports_criteria_weights_levels_and_lines():
         },
     ]
 
-    diff = library.diff_contents(a, b, labels=("v1", "v2"))
+    diff = diffing.diff_contents(a, b, labels=("v1", "v2"))
 
     assert diff.title_change == ("Loss functions and backpropagation", "Backprop, revised")
     assert diff.reference_change is None
@@ -352,7 +353,7 @@ def test_diff_treats_a_rewritten_criterion_under_a_new_key_as_removed_and_added(
             for n in (1, 2, 3, 4)
         },
     }
-    diff = library.diff_contents(a, b)
+    diff = diffing.diff_contents(a, b)
     assert [c.key for c in diff.added] == ["testing"] and [c.key for c in diff.removed] == ["clarity"]
     assert diff.changed == () and not diff.order_changed
 
@@ -372,12 +373,12 @@ def make_question(session, rubric: Rubric | None = None, **overrides) -> Questio
         "actor_id": None,
     }
     fields.update(overrides)
-    return library.create_question(session, **fields)
+    return questions.create_question(session, **fields)
 
 
 def test_questions_are_created_updated_listed_and_audited(session):
     question = make_question(session)
-    assert library.update_question(
+    assert questions.update_question(
         session,
         question,
         key="q-backprop",
@@ -389,11 +390,11 @@ def test_questions_are_created_updated_listed_and_audited(session):
         actor_id=None,
     )
     assert question.category == QuestionCategory.CODING
-    page = library.list_questions(
+    page = questions.list_questions(
         session, page=1, per_page=10, category=QuestionCategory.CODING, query="BACKWARD"
     )
     assert [q.key for q in page.items] == ["q-backprop"]
-    assert library.list_questions(session, page=1, per_page=10, pack="other").total == 0
+    assert questions.list_questions(session, page=1, per_page=10, pack="other").total == 0
     assert audit_actions(session, "question") == ["question.created", "question.updated"]
     with pytest.raises(ConflictError, match="A question with the key 'q-backprop' already exists."):
         make_question(session, rubric=question.rubric)
@@ -404,7 +405,7 @@ def test_a_question_with_answers_cannot_be_deleted(session):
     session.add(Answer(question_id=question.id, text="The chain rule.", text_hash="h"))
     session.flush()
     with pytest.raises(ConflictError) as refused:
-        library.delete_question(session, question, actor_id=None)
+        questions.delete_question(session, question, actor_id=None)
     assert refused.value.message == (
         "“Backpropagation” has 1 answer recorded against it, so it cannot be deleted: the scores must "
         "keep their question. Nothing was deleted."
@@ -415,7 +416,7 @@ def test_a_question_with_answers_cannot_be_deleted(session):
 def test_an_unused_question_is_deleted_and_audited(session):
     question = make_question(session)
     question_id = question.id
-    library.delete_question(session, question, actor_id=None)
+    questions.delete_question(session, question, actor_id=None)
     assert session.get(Question, question_id) is None
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "question.deleted")).one()
     assert event.before["key"] == "q-backprop"
@@ -450,20 +451,20 @@ def small_pack(rubric_title: str = "Loss functions and backpropagation"):
 
 
 def test_loading_packs_is_idempotent_and_stages_changes_in_the_draft(session):
-    report = library.load_packs(session, actor_id=None, packs=small_pack())
+    report = pack_loading.load_packs(session, actor_id=None, packs=small_pack())
     assert report.rubrics_created == ("pack-backprop", "pack-star")
     assert report.questions_created == ("pack-backprop", "pack-star") and report.changed == ()
     rubric = library.find_rubric(session, "pack-backprop")
     assert [v.number for v in rubric.versions] == [1] and rubric.pack == "test-pack"
-    question = library.find_question(session, "pack-star")
+    question = questions.find_question(session, "pack-star")
     assert question.category == QuestionCategory.BEHAVIOURAL and question.rubric.key == "pack-star"
 
-    again = library.load_packs(session, actor_id=None, packs=small_pack())
+    again = pack_loading.load_packs(session, actor_id=None, packs=small_pack())
     assert again.rubrics_created == () and again.questions_created == ()
     assert again.unchanged == ("pack-backprop", "pack-star")
     assert (count(session, RubricVersion), count(session, Question)) == (2, 2)
 
-    changed = library.load_packs(session, actor_id=None, packs=small_pack("Backprop, improved"))
+    changed = pack_loading.load_packs(session, actor_id=None, packs=small_pack("Backprop, improved"))
     assert changed.changed == ("pack-backprop",) and changed.unchanged == ("pack-star",)
     assert "review and publish" in changed.summary
     assert rubric.draft["title"] == "Backprop, improved"
@@ -471,7 +472,7 @@ def test_loading_packs_is_idempotent_and_stages_changes_in_the_draft(session):
     assert library.draft_state(rubric) == "changed"
 
     drafts_saved = audit_actions(session).count("rubric.draft_saved")
-    still = library.load_packs(session, actor_id=None, packs=small_pack("Backprop, improved"))
+    still = pack_loading.load_packs(session, actor_id=None, packs=small_pack("Backprop, improved"))
     assert still.changed == ("pack-backprop",)
     assert audit_actions(session).count("rubric.draft_saved") == drafts_saved  # nothing rewritten
     assert audit_actions(session, "rubric_pack") == ["rubric_packs.loaded"] * 4
@@ -484,7 +485,7 @@ def test_the_packs_written_by_loopwise_load(session):
     written = packs.load_all_packs()
     if not written:
         pytest.skip("no pack files in rubrics/packs/ yet")
-    report = library.load_packs(session, actor_id=None)
+    report = pack_loading.load_packs(session, actor_id=None)
     expected = [q.key for p in written for q in p.questions]
     assert list(report.rubrics_created) == expected and list(report.questions_created) == expected
     assert all(r.versions for r in session.scalars(select(Rubric)))
