@@ -17,8 +17,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import record_audit
-from core.db import Base, Page, get_session, paginate, utcnow
-from core.errors import ConflictError, DomainError, NotFoundError
+from core.db import Base, Page, get_or_raise, get_session, paginate, utcnow
+from core.errors import ConflictError, DomainError
 
 MIN_PASSWORD_LENGTH = 12
 PASSWORD_METHOD = "scrypt"
@@ -149,10 +149,7 @@ def create_user(
 
 
 def get_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
-    if user is None:
-        raise NotFoundError("No such user.")
-    return user
+    return get_or_raise(session, User, user_id, "No such user.")
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:

@@ -14,6 +14,8 @@ from sqlalchemy import func as sql_func
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from core.errors import NotFoundError
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -130,3 +132,14 @@ def paginate(session: Session, statement: Select[Any], page: int, per_page: int)
     total = session.scalar(sql_select(sql_func.count()).select_from(statement.order_by(None).subquery()))
     items = session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items=items, page=page, per_page=per_page, total=total or 0)
+
+
+Model = TypeVar("Model", bound=Base)
+
+
+def get_or_raise(session: Session, model: type[Model], primary_key: Any, message: str) -> Model:
+    """Load a row by primary key, or raise NotFoundError with ``message``."""
+    row = session.get(model, primary_key)
+    if row is None:
+        raise NotFoundError(message)
+    return row

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.audit import record_audit
-from core.db import Page, paginate, utcnow
+from core.db import Page, get_or_raise, paginate, utcnow
 from core.errors import ConflictError, DomainError, NotFoundError
 from hiring.models import Candidate, CandidateDocument, CandidateSource, ConsentStatus, DocumentKind
 
@@ -231,10 +231,7 @@ def _check_source(fields: Mapping[str, Any], candidate: Candidate | None = None)
 
 
 def get_candidate(session: Session, candidate_id: int) -> Candidate:
-    candidate = session.get(Candidate, candidate_id)
-    if candidate is None:
-        raise NotFoundError("No such candidate.")
-    return candidate
+    return get_or_raise(session, Candidate, candidate_id, "No such candidate.")
 
 
 def json_text_contains(column: Any, needle: str, *, exact_item: bool = False) -> Any:

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from core.audit import record_audit
 from core.auth import User
-from core.db import Page, paginate, utcnow
-from core.errors import DomainError, NotFoundError
+from core.db import Page, get_or_raise, paginate, utcnow
+from core.errors import DomainError
 from hiring.models import (
     Application,
     Candidate,
@@ -390,10 +390,7 @@ def _move_back(
 
 
 def get_merge(session: Session, merge_id: int) -> CandidateMerge:
-    merge = session.get(CandidateMerge, merge_id)
-    if merge is None:
-        raise NotFoundError("No such merge.")
-    return merge
+    return get_or_raise(session, CandidateMerge, merge_id, "No such merge.")
 
 
 def merge_actor_names(session: Session, merges: Iterable[CandidateMerge]) -> dict[int, str]:

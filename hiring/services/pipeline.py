@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from core.audit import record_audit
-from core.db import utcnow
-from core.errors import ConflictError, DomainError, NotFoundError
+from core.db import get_or_raise, utcnow
+from core.errors import ConflictError, DomainError
 from hiring.models import (
     Application,
     Candidate,
@@ -33,18 +33,12 @@ CANDIDATE_CHOICES_LIMIT = 50
 
 def get_application(session: Session, application_id: int) -> Application:
     """Load an application or raise NotFoundError."""
-    application = session.get(Application, application_id)
-    if application is None:
-        raise NotFoundError("No such application.")
-    return application
+    return get_or_raise(session, Application, application_id, "No such application.")
 
 
 def get_stage(session: Session, stage_id: int) -> RoleStage:
     """Load a stage or raise NotFoundError."""
-    stage = session.get(RoleStage, stage_id)
-    if stage is None:
-        raise NotFoundError("No such stage.")
-    return stage
+    return get_or_raise(session, RoleStage, stage_id, "No such stage.")
 
 
 def get_applications(session: Session, ids: Iterable[int], *, role: JobRole) -> list[Application]:

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from core.audit import record_audit
-from core.db import Page, paginate
-from core.errors import ConflictError, DomainError, NotFoundError
+from core.db import Page, get_or_raise, paginate
+from core.errors import ConflictError, DomainError
 from hiring.models import Application, Candidate, JobRole, TalentPool, Touchpoint, TouchpointKind
 from hiring.models import pool_members as members
 from hiring.services.pipeline import add_application, entry_stage, like_pattern
@@ -29,12 +29,12 @@ MAX_YEARS_AHEAD = 5
 
 def get_pool(session: Session, pool_id: int) -> TalentPool:
     """Load a talent pool or raise NotFoundError."""
-    return _get(session, TalentPool, pool_id, "No such talent pool.")
+    return get_or_raise(session, TalentPool, pool_id, "No such talent pool.")
 
 
 def get_touchpoint(session: Session, touchpoint_id: int) -> Touchpoint:
     """Load a touchpoint or raise NotFoundError."""
-    return _get(session, Touchpoint, touchpoint_id, "No such touchpoint.")
+    return get_or_raise(session, Touchpoint, touchpoint_id, "No such touchpoint.")
 
 
 def list_pools(session: Session) -> list[tuple[TalentPool, int]]:
@@ -135,13 +135,6 @@ def describe_due(candidate: Candidate, today: date | None = None) -> DueProspect
     if due_on is None:
         return None
     return DueProspect(candidate, due_on, ((today or date.today()) - due_on).days, reason)
-
-
-def _get(session: Session, model: Any, row_id: int, missing: str) -> Any:
-    row = session.get(model, row_id)
-    if row is None:
-        raise NotFoundError(missing)
-    return row
 
 
 def _live_prospect() -> Any:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import record_audit
 from core.auth import Role, User, UserRole
-from core.db import Page, paginate, utcnow
+from core.db import Page, get_or_raise, paginate, utcnow
 from core.errors import ConflictError, DomainError, NotFoundError
 from hiring.models import (
     Application,
@@ -60,10 +60,7 @@ ROLE_FIELDS = (
 
 
 def get_role(session: Session, role_id: int) -> JobRole:
-    role = session.get(JobRole, role_id)
-    if role is None:
-        raise NotFoundError("No such role.")
-    return role
+    return get_or_raise(session, JobRole, role_id, "No such role.")
 
 
 def get_open_role(session: Session, role_id: int) -> JobRole:

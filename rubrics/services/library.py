@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from core.audit import record_audit
-from core.db import Page, paginate
+from core.db import Page, get_or_raise, paginate
 from core.errors import ConflictError, DomainError, NotFoundError
 from rubrics.content import (
     KEY_PATTERN,
@@ -119,10 +119,7 @@ def clean_title(value: str | None, what: str) -> str:
 
 def get_rubric(session: Session, rubric_id: int) -> Rubric:
     """Return the rubric or raise NotFoundError."""
-    rubric = session.get(Rubric, rubric_id)
-    if rubric is None:
-        raise NotFoundError(f"There is no rubric #{rubric_id}.")
-    return rubric
+    return get_or_raise(session, Rubric, rubric_id, f"There is no rubric #{rubric_id}.")
 
 
 def find_rubric(session: Session, key: str) -> Rubric | None:
@@ -131,10 +128,7 @@ def find_rubric(session: Session, key: str) -> Rubric | None:
 
 def get_version(session: Session, version_id: int) -> RubricVersion:
     """Return the published version or raise NotFoundError."""
-    version = session.get(RubricVersion, version_id)
-    if version is None:
-        raise NotFoundError(f"There is no rubric version #{version_id}.")
-    return version
+    return get_or_raise(session, RubricVersion, version_id, f"There is no rubric version #{version_id}.")
 
 
 def get_version_by_number(rubric: Rubric, number: int) -> RubricVersion:

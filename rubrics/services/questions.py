@@ -9,8 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from core.audit import record_audit
-from core.db import Page, paginate
-from core.errors import ConflictError, DomainError, NotFoundError
+from core.db import Page, get_or_raise, paginate
+from core.errors import ConflictError, DomainError
 from rubrics.models import Answer, Question, QuestionCategory, Rubric
 from rubrics.services.library import (
     clean_key,
@@ -26,10 +26,7 @@ MAX_PROMPT = 20_000
 
 def get_question(session: Session, question_id: int) -> Question:
     """Return the question or raise NotFoundError."""
-    question = session.get(Question, question_id)
-    if question is None:
-        raise NotFoundError(f"There is no question #{question_id}.")
-    return question
+    return get_or_raise(session, Question, question_id, f"There is no question #{question_id}.")
 
 
 def find_question(session: Session, key: str) -> Question | None:

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import record_audit
-from core.errors import DomainError, NotFoundError
+from core.db import get_or_raise
+from core.errors import DomainError
 from rubrics.content import LEVELS, RubricContent, parse_content
 from rubrics.models import Answer, Question, RubricVersion, Score, ScoreOverride, ScoreStatus
 from rubrics.scoring.combine import CombinedScore, combine
@@ -47,10 +48,7 @@ class AnswerScores:
 
 
 def get_answer(session: Session, answer_id: int) -> Answer:
-    answer = session.get(Answer, answer_id)
-    if answer is None:
-        raise NotFoundError("No such answer.")
-    return answer
+    return get_or_raise(session, Answer, answer_id, "No such answer.")
 
 
 def record_answer(session: Session, *, question: Question, text: str, actor_id: int | None) -> Answer:
@@ -259,10 +257,7 @@ def judge_variance(runs: tuple[Score, ...]) -> dict[str, float]:
 
 
 def get_score(session: Session, score_id: int) -> Score:
-    score = session.get(Score, score_id)
-    if score is None:
-        raise NotFoundError("No such score.")
-    return score
+    return get_or_raise(session, Score, score_id, "No such score.")
 
 
 def override_score(
