@@ -31,8 +31,12 @@ ERROR_PLACE = re.compile(r"^criteria\[(\d+)\](?:\.levels\[(\d)\])?(?:\.(\w+))?")
 
 
 def split_paragraphs(text: str | None) -> list[str]:
-    """Exemplar answers typed one per paragraph (separated by a blank line)."""
-    return [part.strip() for part in PARAGRAPHS.split(text or "") if part.strip()]
+    """Exemplar answers typed one per paragraph (separated by a blank line).
+
+    Browsers send textarea line breaks as CRLF: normalise them first, or blank lines go unseen.
+    """
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return [part.strip() for part in PARAGRAPHS.split(text) if part.strip()]
 
 
 def _weight(value: str | None) -> Any:

@@ -4,7 +4,7 @@ overrule any score with a reason."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -234,9 +234,29 @@ def scores_for(session: Session, answer: Answer, version: RubricVersion) -> Answ
     combined = None
     if embedding is not None:
         content = parse_content(version.content)
-        judge = result_from_score(judge_runs[0]) if judge_runs else None
-        combined = combine(content, result_from_score(embedding), judge)
+        judge = effective_result(judge_runs[0], content) if judge_runs else None
+        combined = combine(content, effective_result(embedding, content), judge)
     return AnswerScores(answer, version, embedding, judge_runs, combined)
+
+
+def effective_result(score: Score, content: RubricContent) -> ScorerResult:
+    """The scorer's result with people's criterion overrides applied (what the combination uses)."""
+    result = result_from_score(score)
+    if not score.overrides or result.status != ScoreStatus.SCORED:
+        return result
+    criteria = tuple(
+        replace(criterion, level=effective_level(score, criterion.key), confidence=1.0)
+        if effective_level(score, criterion.key) != criterion.level
+        else criterion
+        for criterion in result.criteria
+    )
+    levels = {criterion.key: criterion.level for criterion in criteria}
+    overall = (
+        effective_level(score)
+        if effective_level(score) != score.level
+        else content.weighted_level(levels)
+    )
+    return replace(result, criteria=criteria, level=overall, flags=(*result.flags, "human_override"))
 
 
 def judge_variance(runs: tuple[Score, ...]) -> dict[str, float]:

@@ -19,6 +19,18 @@ from rubrics.views._blueprint import bp
 
 SCORERS = (Role.HIRING_MANAGER, Role.INTERVIEWER)
 
+# What each scorer flag means, in words for the people reading the score.
+FLAG_TEXT = {
+    "injection": "The answer contains text addressed to the grader (prompt injection). It was ignored "
+    "and cannot raise the score.",
+    "too_short": "The answer is too short to judge.",
+    "off_topic": "The answer is off-topic for this question.",
+    "padding": "Much of the answer is repeated or off-topic; that part earns nothing.",
+    "invented_quotes": "The LLM judge quoted text that is not in the answer: its levels were lowered.",
+    "unsupported_level": "The LLM judge gave a level without quoting any evidence; it was lowered.",
+    "human_override": "A person overrode part of a score; the combination uses their levels.",
+}
+
 
 def _question(question_id: int) -> Question:
     question = get_session().get(Question, question_id)
@@ -72,7 +84,9 @@ def answer_detail(answer_id: int):
     run = session.get(JobRun, request.args.get("run", type=int) or 0)
     if run is not None and run.created_by_id != current_user.id and Role.ADMIN not in current_user.roles:
         run = None
-    version = scoring.latest_version(answer.question) if answer.question else None
+    latest = answer.question.rubric.latest_version if answer.question else None
+    scored = [score.rubric_version for score in answer.scores]
+    version = max(scored, key=lambda v: v.number) if scored else latest
     scores = scoring.scores_for(session, answer, version) if version else None
     content = parse_content(version.content) if version else None
     form = OverrideForm(formdata=None)
@@ -87,6 +101,8 @@ def answer_detail(answer_id: int):
         content=content,
         run=run,
         override_form=form,
+        latest=latest,
+        flag_text=FLAG_TEXT,
         level_names=LEVEL_NAMES,
         judge_variance=scoring.judge_variance(scores.judge_runs) if scores else {},
         effective_level=scoring.effective_level,

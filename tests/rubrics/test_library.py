@@ -699,3 +699,14 @@ def test_the_overview_counts_rubrics_drafts_questions_and_packs(session):
     assert (overview.rubrics, overview.published, overview.unpublished_changes) == (2, 1, 2)
     assert overview.questions == 1 and overview.questions_by_category == {"ML theory": 1}
     assert overview.packs == ("coding", "ml-theory")
+
+
+def test_exemplars_typed_in_a_browser_keep_their_paragraphs():
+    from rubrics.forms import split_paragraphs
+
+    typed = "First exemplar, line one.\r\nStill the first.\r\n\r\nSecond exemplar.\r\n \r\nThird."
+    assert split_paragraphs(typed) == [
+        "First exemplar, line one.\nStill the first.",
+        "Second exemplar.",
+        "Third.",
+    ]
