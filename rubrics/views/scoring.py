@@ -70,9 +70,17 @@ def try_question(question_id: int):
 @require_role(*SCORERS)
 def answers():
     """List scored answers, newest first."""
+    session = get_session()
     statement = select(Answer).order_by(Answer.id.desc())
-    page = paginate(get_session(), statement, request.args.get("page", 1, type=int), 25)
-    return render_template("rubrics/scoring/answers.html", page=page)
+    page = paginate(session, statement, request.args.get("page", 1, type=int), 25)
+    combined = {}
+    for answer in page.items:
+        if answer.scores:
+            version = max((score.rubric_version for score in answer.scores), key=lambda v: v.number)
+            combined[answer.id] = scoring.scores_for(session, answer, version).combined
+    return render_template(
+        "rubrics/scoring/answers.html", page=page, combined=combined, level_names=LEVEL_NAMES
+    )
 
 
 @bp.get("/answers/<int:answer_id>")

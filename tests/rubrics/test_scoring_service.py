@@ -112,3 +112,14 @@ def test_the_answer_page_explains_flags_and_an_older_rubric_version(client, app,
     page = client.get(f"/rubrics/answers/{answer.id}").get_data(as_text=True)
     assert "prompt injection" in page and "cannot raise the score" in page
     assert "the rubric now has version 2" in page
+
+
+def test_the_answers_list_shows_the_combined_level_and_flags(client, app, no_csrf):
+    with app.app_context():
+        manager = create_test_user(roles=[Role.HIRING_MANAGER])
+        create_score(answer=create_answer(text="A scored answer."), level=3.0, flags=["padding"])
+        create_answer(text="Not scored yet.")
+        get_session().commit()
+    sign_in(client, manager.email)
+    page = client.get("/rubrics/answers").get_data(as_text=True)
+    assert "<strong>3.0</strong> Solid" in page and "padding" in page and "not scored yet" in page
