@@ -11,13 +11,13 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, request
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import Enum, ForeignKey, String, func, select
+from sqlalchemy import ForeignKey, String, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.audit import record_audit
-from core.db import Base, Page, get_or_raise, get_session, paginate, utcnow
+from core.db import Base, Page, get_or_raise, get_session, paginate, str_enum, utcnow
 from core.errors import ConflictError, DomainError
 
 MIN_PASSWORD_LENGTH = 12
@@ -71,7 +71,7 @@ class UserRole(Base):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e]),
+        str_enum(Role, 32),
         primary_key=True,
     )
     user: Mapped[User] = relationship(back_populates="role_grants")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from flask import Flask, current_app, g
-from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, Select, create_engine, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, Enum, MetaData, Select, create_engine, event
 from sqlalchemy import func as sql_func
 from sqlalchemy import select as sql_select
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -23,6 +24,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def str_enum(kind: type[enum.Enum], length: int = 24) -> Enum:
+    """A column type storing an enum's values as plain strings (no database-specific ENUM type)."""
+    return Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 def utcnow() -> datetime:

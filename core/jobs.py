@@ -25,10 +25,10 @@ from rq import Queue, Retry, SimpleWorker, Worker, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.job import JobStatus as RqJobStatus
-from sqlalchemy import Enum, ForeignKey, String, Text, event, select
+from sqlalchemy import ForeignKey, String, Text, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.db import AppSession, Base, Page, get_session, paginate, utcnow
+from core.db import AppSession, Base, Page, get_session, paginate, str_enum, utcnow
 from core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class JobRun(Base):
     queue: Mapped[str] = mapped_column(String(40))
     rq_job_id: Mapped[str] = mapped_column(String(80), unique=True)
     status: Mapped[JobStatus] = mapped_column(
-        Enum(JobStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        str_enum(JobStatus, 16),
         default=JobStatus.QUEUED,
         index=True,
     )

@@ -6,15 +6,11 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Column, Enum, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.auth import User
-from core.db import Base, utcnow
-
-
-def _enum(kind: type[enum.Enum], length: int = 24) -> Enum:
-    return Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+from core.db import Base, str_enum, utcnow
 
 
 class RoleStatus(enum.StrEnum):
@@ -101,7 +97,9 @@ class JobRole(Base):
     title: Mapped[str] = mapped_column(String(200))
     team: Mapped[str] = mapped_column(String(200), default="")
     location: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[RoleStatus] = mapped_column(_enum(RoleStatus), default=RoleStatus.DRAFT, index=True)
+    status: Mapped[RoleStatus] = mapped_column(
+        str_enum(RoleStatus), default=RoleStatus.DRAFT, index=True
+    )
     headcount: Mapped[int] = mapped_column(default=1)
     hiring_manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recruiter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -143,7 +141,7 @@ class RoleStage(Base):
     role_id: Mapped[int] = mapped_column(ForeignKey("job_roles.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(80))
     position: Mapped[int]
-    kind: Mapped[StageKind] = mapped_column(_enum(StageKind), default=StageKind.ACTIVE)
+    kind: Mapped[StageKind] = mapped_column(str_enum(StageKind), default=StageKind.ACTIVE)
 
     role: Mapped[JobRole] = relationship(back_populates="stages")
 
@@ -165,12 +163,12 @@ class Candidate(Base):
     skills: Mapped[list[Any]] = mapped_column(default=list)
     tags: Mapped[list[Any]] = mapped_column(default=list)
     source: Mapped[CandidateSource] = mapped_column(
-        _enum(CandidateSource), default=CandidateSource.APPLIED
+        str_enum(CandidateSource), default=CandidateSource.APPLIED
     )
     source_detail: Mapped[str] = mapped_column(String(200), default="")  # event, agency, ...
     referrer_name: Mapped[str] = mapped_column(String(200), default="")
     consent_status: Mapped[ConsentStatus] = mapped_column(
-        _enum(ConsentStatus), default=ConsentStatus.UNKNOWN
+        str_enum(ConsentStatus), default=ConsentStatus.UNKNOWN
     )
     consent_updated_at: Mapped[datetime | None]
 
@@ -203,7 +201,7 @@ class CandidateDocument(Base):
     candidate_id: Mapped[int] = mapped_column(
         ForeignKey("candidates.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
+    kind: Mapped[DocumentKind] = mapped_column(str_enum(DocumentKind))
     title: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text)
     source_name: Mapped[str] = mapped_column(String(300), default="")  # uploaded file name
@@ -279,7 +277,7 @@ class Touchpoint(Base):
     candidate_id: Mapped[int] = mapped_column(
         ForeignKey("candidates.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[TouchpointKind] = mapped_column(_enum(TouchpointKind))
+    kind: Mapped[TouchpointKind] = mapped_column(str_enum(TouchpointKind))
     happened_on: Mapped[date]
     summary: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -12,15 +12,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.auth import User
-from core.db import Base, utcnow
-
-
-def _enum(kind: type[enum.Enum], length: int = 24) -> Enum:
-    return Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+from core.db import Base, str_enum, utcnow
 
 
 class QuestionCategory(enum.StrEnum):
@@ -98,7 +94,7 @@ class Question(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120), unique=True)
-    category: Mapped[QuestionCategory] = mapped_column(_enum(QuestionCategory), index=True)
+    category: Mapped[QuestionCategory] = mapped_column(str_enum(QuestionCategory), index=True)
     pack: Mapped[str] = mapped_column(String(120), default="", index=True)
     title: Mapped[str] = mapped_column(String(300))
     prompt: Mapped[str] = mapped_column(Text)  # what the interviewer asks
@@ -149,7 +145,7 @@ class Score(Base):
     run: Mapped[int] = mapped_column(default=0)  # repeat runs of the judge, for its variance
     prompt_version: Mapped[str] = mapped_column(String(40), default="")
     prompt_hash: Mapped[str] = mapped_column(String(64), default="")
-    status: Mapped[ScoreStatus] = mapped_column(_enum(ScoreStatus, 32))
+    status: Mapped[ScoreStatus] = mapped_column(str_enum(ScoreStatus, 32))
     level: Mapped[float | None]  # weighted overall level, 1-4, computed from the criteria
     confidence: Mapped[float | None]
     details: Mapped[dict[str, Any]]
