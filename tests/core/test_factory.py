@@ -13,6 +13,8 @@ def test_documented_environment_names():
         "OPENAI_API_KEY": "OPENAI_API_KEY",
         "JUDGE_MODEL": "LOOPWISE_JUDGE_MODEL",
         "EMBEDDING_MODEL": "LOOPWISE_EMBEDDING_MODEL",
+        "SMTP_URL": "LOOPWISE_SMTP_URL",
+        "MAIL_FROM": "LOOPWISE_MAIL_FROM",
     }
 
 

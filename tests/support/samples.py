@@ -14,7 +14,8 @@ from core.auth import Role
 from core.db import get_session
 from core.jobs import JobRun, JobStatus
 from hiring import models as hiring
-from tests.support import rubric_factories
+from interviews import models as interviews
+from tests.support import interview_factories, rubric_factories
 from tests.support.factories import create_test_user
 
 DEFAULT_STAGES = [
@@ -59,6 +60,39 @@ def sample_application() -> hiring.Application:
     get_session().add(application)
     get_session().flush()
     return application
+
+
+def sample_loop() -> interviews.InterviewLoop:
+    interviewer = create_test_user(roles=[Role.INTERVIEWER])
+    return interview_factories.create_interview_loop(
+        application=sample_application(), interviewers=[[interviewer], [interviewer]]
+    )
+
+
+def sample_offer() -> interviews.Offer:
+    loop = sample_loop()
+    decision = interviews.Decision(
+        loop=loop, outcome=interviews.DecisionOutcome.HIRE, rationale="Strong evidence in every round."
+    )
+    offer = interviews.Offer(
+        application=loop.application,
+        decision=decision,
+        compensation_budget=120_000,
+        deadline=date.today(),
+        approver_role=Role.ADMIN.value,
+    )
+    get_session().add(offer)
+    get_session().flush()
+    return offer
+
+
+def sample_transcript() -> interviews.Transcript:
+    transcript = interviews.Transcript(
+        round=sample_loop().rounds[0], body="I would start with the data.", source_name="sample.txt"
+    )
+    get_session().add(transcript)
+    get_session().flush()
+    return transcript
 
 
 def url_values(rule: Rule, owner_id: int | None) -> dict[str, object]:
@@ -121,6 +155,18 @@ def url_values(rule: Rule, owner_id: int | None) -> dict[str, object]:
             values[name] = rubric_factories.create_answer().id
         elif name == "score_id":
             values[name] = rubric_factories.create_score().id
+        elif name == "template_id":
+            values[name] = interview_factories.create_loop_template().id
+        elif name == "loop_id":
+            values[name] = sample_loop().id
+        elif name == "round_id":
+            values[name] = sample_loop().rounds[0].id
+        elif name == "scorecard_id":
+            values[name] = sample_loop().rounds[0].scorecards[0].id
+        elif name == "transcript_id":
+            values[name] = sample_transcript().id
+        elif name == "offer_id":
+            values[name] = sample_offer().id
         elif name == "template_key":
             values[name] = "ml-engineer"
         else:

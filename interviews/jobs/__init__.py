@@ -1,0 +1,1 @@
+"""Background work of the interviews section (rq jobs): transcript scoring, reminders."""

@@ -1,0 +1,1 @@
+"""Interview logic as plain functions over a session (no request needed)."""
