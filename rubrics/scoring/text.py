@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace,
 # or at a line break. Long unpunctuated stretches (speech transcripts) are cut into windows.
@@ -65,6 +66,11 @@ def split_sentences(text: str) -> list[Sentence]:
 
     Pieces without a single word (stray punctuation, bullets) are dropped.
     """
+    return list(_split_sentences(text))
+
+
+@lru_cache(maxsize=4096)  # a rubric's reference and exemplars are split once, not once per answer
+def _split_sentences(text: str) -> tuple[Sentence, ...]:
     sentences: list[Sentence] = []
     position = 0
     for match in [*_BOUNDARY.finditer(text), None]:
@@ -78,7 +84,7 @@ def split_sentences(text: str) -> list[Sentence]:
             sentences.extend(_windows(stripped, offset))
         if match:
             position = match.end()
-    return sentences
+    return tuple(sentences)
 
 
 # A small English stop-word list: function words that carry no subject matter.
@@ -103,6 +109,7 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=4096)
 def content_words(text: str) -> frozenset[str]:
     """The stemmed content words of a text (stop words and one-letter words left out)."""
     return frozenset(stem(w) for w in words(text) if len(w) > 1 and w.casefold() not in STOP_WORDS)
