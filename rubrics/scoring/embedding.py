@@ -5,7 +5,8 @@ How an answer is scored (all similarities are cosines of all-MiniLM-L6-v2 senten
 1. The answer, the reference answer and the exemplars are split into sentences; repeated answer
    sentences count once (so repeating an answer changes nothing).
 2. Gates: an empty answer, or one with fewer than ``min_words`` words (8, or half the reference
-   answer's length when that is shorter), is ``too_short``; one whose sentences are on average less
+   answer's length when that is shorter) that uses none of the reference's subject words (those the
+   question does not already contain), is ``too_short``; one whose sentences are on average less
    similar than ``off_topic`` to their closest sentence of the question and reference (the best
    levels' exemplars when there is no reference) is ``off_topic``. Both give the status
    INSUFFICIENT_EVIDENCE and no level.
@@ -310,7 +311,7 @@ class EmbeddingScorer:
             cal.min_words if not reference else min(cal.min_words, max(1, -(-reference_words // 2)))
         )
         words_in_answer = word_count(answer)
-        if words_in_answer < min_words:
+        if words_in_answer < min_words and not _shares_subject_words(answer, content, question):
             return self._insufficient(FLAG_TOO_SHORT, {"words": words_in_answer, "min_words": min_words})
 
         parsed = self._answer(answer)
@@ -462,6 +463,26 @@ class EmbeddingScorer:
             margin,
             {n: round(float(p), 4) for n, p in zip(numbers, probabilities, strict=True)},
         )
+
+
+def _shares_subject_words(answer: str, content: RubricContent, question: str) -> bool:
+    """Does a short answer use any content word of the reference (or best exemplars) that the question
+    does not already give away? Exam answers can be right in three words ("coding and refining");
+    "No response." and "I don't know" cannot."""
+    targets = (
+        [content.reference_answer]
+        if content.reference_answer
+        else [
+            text
+            for criterion in content.criteria
+            for n in (3, 4)
+            for text in criterion.levels[n].exemplars
+        ]
+    )
+    subject = frozenset().union(*(content_words(t) for t in targets)) - (
+        content_words(content.title) | content_words(question)
+    )
+    return bool(content_words(answer) & subject)
 
 
 def _evidence(parsed: _Answer, targets: list[np.ndarray], threshold: float) -> tuple[Evidence, ...]:
