@@ -6,7 +6,10 @@ Per data set (a deterministic sample of --limit rows, seed --seed), one JSON obj
 - baseline: whole-answer all-MiniLM-L6-v2 cosine to the reference answer, clipped to 0-1, untrained;
 - embedding: our scorer with the calibration fitted WITHOUT that data set (leave-one-data-set-out,
   chosen exactly as `flask rubrics evaluate` chooses it);
-- human: grader 1 against grader 2, where the data has two graders (Mohler).
+- human: grader 1 against grader 2, where the data has two graders (Mohler);
+- with --judge-rows N: the LLM judge and the combined score on the first N rows of the sample, beside
+  the embedding scorer and the baseline on the same N rows. The judge is the configured endpoint
+  (OPENAI_BASE_URL, LOOPWISE_JUDGE_MODEL) or, with --local-judge, the tiny SmolLM2 server.
 Scores are normalised to 0-1 (by max_score; levels as (level - 1) / 3) before the metrics.
 """
 
@@ -14,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +34,10 @@ from rubrics.evaluation import (
     split_rows,
     unit_score,
 )
+from rubrics.scoring.adhoc import adhoc_content
+from rubrics.scoring.combine import combine
 from rubrics.scoring.embedding import EmbeddingScorer, load_calibration, read_calibration_file
+from rubrics.scoring.judge import make_judge_scorer
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
@@ -42,9 +50,42 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=600, help="rows per data set (0: all)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--judge-rows", type=int, default=0, help="rows per data set for the judge")
+    parser.add_argument("--local-judge", action="store_true", help="start SmolLM2 as the judge")
     options = parser.parse_args()
+    with judge_config(options) as config:
+        run(options, config)
+
+
+@contextmanager
+def judge_config(options: argparse.Namespace):
+    """The judge's endpoint settings: the local SmolLM2 server, the environment's, or none."""
+    if not options.judge_rows:
+        yield None
+    elif options.local_judge:
+        from rubrics.local_judge import start_local_judge, stop_local_judge
+
+        judge = start_local_judge(port=8765)
+        try:
+            yield judge.config
+        finally:
+            stop_local_judge(judge)
+    else:
+        yield {
+            "OPENAI_BASE_URL": os.environ.get("OPENAI_BASE_URL"),
+            "OPENAI_API_KEY": os.environ.get("OPENAI_API_KEY"),
+            "JUDGE_MODEL": os.environ.get("LOOPWISE_JUDGE_MODEL"),
+        }
+
+
+def run(options: argparse.Namespace, judge_settings: dict | None) -> None:
     model = get_model()
     calibration_data = read_calibration_file()
+    judge = None
+    if judge_settings is not None:
+        judge, reason = make_judge_scorer(judge_settings)
+        if judge is None:
+            raise SystemExit(f"The judge is not available: {reason}")
     for path in sorted(DATASETS.glob("*.csv")):
         fieldnames, rows = read_rows(path)
         rows = sample_rows(rows, options.limit or None, options.seed)
@@ -82,11 +123,53 @@ def main() -> None:
             }
         )
 
+        if judge is not None:
+            emit_judge_figures(base, dataset, results, cosine, judge, options.judge_rows)
+
         if {"score_grader1", "score_grader2"} <= set(fieldnames):
             maximum = [float(r["max_score"]) for r in rows]
             first = [float(r["score_grader1"]) / m for r, m in zip(rows, maximum, strict=True)]
             second = [float(r["score_grader2"]) / m for r, m in zip(rows, maximum, strict=True)]
             emit({**base, "scorer": "human_grader1_vs_grader2", **agreement(first, second)})
+
+
+def emit_judge_figures(base, dataset, embedded, cosine, judge, rows: int) -> None:
+    """Judge and combined figures on the first ``rows`` items, with the others on the same rows."""
+    items, human = dataset.items[:rows], dataset.human[:rows]
+    started = time.perf_counter()
+    judged, combined = [], []
+    for item, embedding_result in zip(items, embedded, strict=False):
+        content = adhoc_content(item.question, item.reference_answer)
+        result = judge.score(item.answer, content, question=item.question)
+        judged.append(result)
+        combined.append(combine(content, embedding_result, result))
+    seconds = time.perf_counter() - started
+    same_rows = {**base, "n_judged": len(items), "judge_model": judge.model_name}
+    unavailable = sum(r.level is None for r in judged)
+    emit(
+        {
+            **same_rows,
+            "scorer": "baseline_whole_cosine_same_rows",
+            **agreement(list(cosine[:rows]), human),
+        }
+    )
+    emit(
+        {
+            **same_rows,
+            "scorer": "embedding_same_rows",
+            **agreement([unit_score(r) for r in embedded[:rows]], human),
+        }
+    )
+    emit(
+        {
+            **same_rows,
+            "scorer": "judge",
+            **agreement([unit_score(r) for r in judged], human),
+            "no_level": unavailable,
+            "seconds_per_answer": round(seconds / max(1, len(items)), 2),
+        }
+    )
+    emit({**same_rows, "scorer": "combined", **agreement([unit_score(r) for r in combined], human)})
 
 
 if __name__ == "__main__":
