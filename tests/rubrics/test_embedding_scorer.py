@@ -75,6 +75,17 @@ def test_a_short_reference_lowers_the_word_minimum(scorer):
     assert result.level > 2.5
 
 
+def test_a_short_answer_with_the_references_subject_words_is_scored_not_gated(scorer):
+    content = adhoc_content(
+        "Which phases of the software life cycle does the testing stage influence?",
+        "The testing stage can influence both the coding stage and the solution refinement stage.",
+    )
+    short_and_right = scorer.score("coding and refining", content, question=content.title)
+    no_answer = scorer.score("No response.", content, question=content.title)
+    assert short_and_right.status == ScoreStatus.SCORED and short_and_right.level is not None
+    assert no_answer.status == ScoreStatus.INSUFFICIENT_EVIDENCE and "too_short" in no_answer.flags
+
+
 def test_a_rubric_without_reference_scores_on_its_exemplars(scorer):
     from dataclasses import replace
 
