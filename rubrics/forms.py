@@ -166,9 +166,7 @@ class DraftForm(ContentFields, FlaskForm):
 
     @classmethod
     def for_rubric(cls, rubric: Rubric, content: dict[str, Any]) -> DraftForm:
-        form = cls(data={**cls.content_form_data(rubric.title, content), "pack": rubric.pack})
-        form.criteria.append_entry()  # room for one more criterion
-        return form
+        return cls(data={**cls.content_form_data(rubric.title, content), "pack": rubric.pack})
 
 
 class PublishForm(FlaskForm):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +63,22 @@ class ContentDiff:
     @property
     def renamed(self) -> tuple[CriterionChange, ...]:
         return tuple(c for c in self.changed if c.renamed_from)
+
+
+def word_diff(before: str, after: str) -> tuple[tuple[str, str], ...]:
+    """The words of ``after`` against ``before`` as (op, text) runs, op in "same", "del", "ins":
+    a reader sees the three changed words of a paragraph instead of two whole paragraphs."""
+    a, b = re.split(r"(\s+)", before), re.split(r"(\s+)", after)
+    runs: list[tuple[str, str]] = []
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            runs.append(("same", "".join(a[a1:a2])))
+            continue
+        if a2 > a1:
+            runs.append(("del", "".join(a[a1:a2])))
+        if b2 > b1:
+            runs.append(("ins", "".join(b[b1:b2])))
+    return tuple(runs)
 
 
 def _criterion_text(criterion: Any) -> str:

@@ -237,6 +237,7 @@ def rubric_diff(rubric_id: int):
         label_a=label_a,
         label_b=label_b,
         level_names=LEVEL_NAMES,
+        word_diff=diffing.word_diff,
     )
 
 

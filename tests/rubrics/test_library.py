@@ -337,6 +337,13 @@ def test_diff_reports_criteria_weights_levels_and_lines():
     )
     assert level_4.exemplars_added == ("A new exceptional answer.",) and level_4.exemplars_removed == ()
     assert diff.lines[:2] == ("--- v1", "+++ v2")
+    assert diffing.word_diff(*level_2.descriptor) == (
+        ("del", "Partial"),
+        ("ins", "Partial:"),
+        ("same", " "),
+        ("del", "correctness."),
+        ("ins", "names the chain rule but not the gradients."),
+    )
     assert "+title: Backprop, revised" in diff.lines
     assert "-title: Loss functions and backpropagation" in diff.lines
 
@@ -532,7 +539,9 @@ def test_a_hiring_manager_creates_edits_publishes_and_compares(client, app, logi
         rubric_id = rubric.id
 
     page = client.get(f"/rubrics/library/{rubric_id}/edit").get_data(as_text=True)
-    assert 'name="criteria-2-key"' in page  # two criteria and room for a third
+    assert 'name="criteria-1-key"' in page  # the two criteria, and no empty third to scroll past
+    assert 'name="criteria-2-key"' not in page
+    assert 'name="add_criterion"' in page
     assert "An exceptional answer on correctness.\n\nAnother one on correctness." in page
 
     response = client.post(f"/rubrics/library/{rubric_id}/publish", data={"notes": "First"})
