@@ -28,6 +28,7 @@ EXPECTED = {
         "ml-continuous-retraining-drift",
         "ml-fine-tuning-llms",
         "ml-pretrained-model-rag",
+        "ml-generative-objectives",
     },
     "genai-system-design": {
         "sd-scalable-llm-serving",
@@ -36,12 +37,16 @@ EXPECTED = {
     },
     "coding": {"code-debug-self-attention", "code-data-pipeline"},
     "behavioural": {"beh-failed-project", "beh-leading-mentoring"},
+    "screening": {"scr-introduction"},
+    "data-and-product": {"dp-ab-test-design", "dp-analytics-data-model", "dp-ai-feature-launch"},
 }
 PACK_CATEGORY = {
     "ml-theory": QuestionCategory.ML_THEORY,
     "genai-system-design": QuestionCategory.SYSTEM_DESIGN,
     "coding": QuestionCategory.CODING,
     "behavioural": QuestionCategory.BEHAVIOURAL,
+    "screening": QuestionCategory.SCREENING,
+    "data-and-product": QuestionCategory.OTHER,
 }
 MIN_EXEMPLARS = {1: 1, 2: 1, 3: 2, 4: 2}
 
