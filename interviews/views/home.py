@@ -41,7 +41,9 @@ def index():
         waiting = paginate(
             session, loops.applications_without_loop_query(), _page_arg("waiting_page"), per_page
         )
-        in_progress = paginate(session, loops.loops_in_progress_query(), _page_arg("loops_page"), per_page)
+        in_progress = paginate(
+            session, loops.loops_in_progress_query(), _page_arg("loops_page"), per_page
+        )
         published = {a.role_id: loops.published_loop(session, a.role_id) for a in waiting.items}
     return render_template(
         "interviews/index.html",
