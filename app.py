@@ -41,18 +41,25 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     for blueprint in (core_bp, hiring_bp, interviews_bp, rubrics_bp, matching_bp):
         app.register_blueprint(blueprint)
+    from interviews.services.visibility import register_rubric_answer_rule
+
+    register_rubric_answer_rule(app)
 
     from core.cli import register_commands
     from core.demo import register_demo_loader
     from hiring.demo import load_hiring_demo
+    from interviews.demo import load_interviews_demo
     from rubrics.demo import load_rubrics_demo
 
     register_demo_loader(app, load_hiring_demo)
     register_demo_loader(app, load_rubrics_demo)
+    register_demo_loader(app, load_interviews_demo)
     register_commands(app)
+    from interviews.cli import interviews_group
     from rubrics.cli import rubrics_group
     from rubrics.local_judge import judge_group
 
     app.cli.add_command(rubrics_group)
+    app.cli.add_command(interviews_group)
     app.cli.add_command(judge_group)
     return app

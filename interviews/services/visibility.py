@@ -14,9 +14,21 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
 
 from core.auth import Role
-from interviews.models import BlindMode, InterviewLoop, Scorecard, ScorecardStatus
+from interviews.models import (
+    BlindMode,
+    InterviewLoop,
+    InterviewRound,
+    Scorecard,
+    ScorecardStatus,
+    Transcript,
+    TranscriptAnswer,
+)
+from rubrics.models import Answer
+from rubrics.services.answer_access import AnswerRule, register_answer_rule
 
 LOOP_RUNNERS = frozenset({Role.ADMIN, Role.HIRING_MANAGER, Role.RECRUITER})
 
@@ -76,3 +88,39 @@ def blind_reason(user: Any, loop: InterviewLoop) -> str:
     if loop.template.blind_mode is BlindMode.ALWAYS:
         return "This role keeps feedback blind until the debrief opens."
     return "Colleagues' feedback and AI scores show once you have submitted your own scorecard."
+
+
+def _loop_of_answer(answer: Any) -> InterviewLoop | None:
+    session = object_session(answer)
+    if session is None:
+        return None
+    return session.scalar(
+        select(InterviewLoop)
+        .join(InterviewRound, InterviewRound.loop_id == InterviewLoop.id)
+        .join(Transcript, Transcript.round_id == InterviewRound.id)
+        .join(TranscriptAnswer, TranscriptAnswer.transcript_id == Transcript.id)
+        .where(TranscriptAnswer.answer_id == answer.id)
+        .limit(1)
+    )
+
+
+def transcript_answer_allowed(user: Any, answer: Any) -> bool:
+    """A transcript's answer (and its AI scores) on the rubrics pages follows the loop's blind rule."""
+    loop = _loop_of_answer(answer)
+    return loop is None or feedback_visible(user, loop)
+
+
+def narrow_to_visible_answers(user: Any, statement: Any) -> Any:
+    """Lists of answers leave out transcript answers for all but loop runners (who see every loop);
+    interviewers read them on the transcript page, where the blind rule is applied per loop."""
+    if user.roles & LOOP_RUNNERS:
+        return statement
+    linked = select(TranscriptAnswer.answer_id).where(TranscriptAnswer.answer_id.is_not(None))
+    return statement.where(Answer.id.not_in(linked))
+
+
+def register_rubric_answer_rule(app: Any) -> None:
+    """Make the rubrics answer pages, lists and actions respect blind-until-submitted."""
+    register_answer_rule(
+        app, AnswerRule(allows=transcript_answer_allowed, narrow=narrow_to_visible_answers)
+    )

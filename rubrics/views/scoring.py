@@ -14,7 +14,7 @@ from rubrics.content import LEVEL_NAMES, parse_content
 from rubrics.forms_scoring import AnswerForm, OverrideForm
 from rubrics.jobs import build_judge_scorer, score_answer_job
 from rubrics.models import Answer, Question
-from rubrics.services import scoring
+from rubrics.services import answer_access, scoring
 from rubrics.views._blueprint import bp
 
 SCORERS = (Role.HIRING_MANAGER, Role.INTERVIEWER)
@@ -71,7 +71,7 @@ def try_question(question_id: int):
 def answers():
     """List scored answers, newest first."""
     session = get_session()
-    statement = select(Answer).order_by(Answer.id.desc())
+    statement = answer_access.visible_answers(current_user, select(Answer).order_by(Answer.id.desc()))
     page = paginate(session, statement, request.args.get("page", 1, type=int), 25)
     combined = {}
     for answer in page.items:
@@ -89,6 +89,7 @@ def answer_detail(answer_id: int):
     """Show both scorers side by side with their evidence, the combination and any overrides."""
     session = get_session()
     answer = scoring.get_answer(session, answer_id)
+    answer_access.ensure_can_see_answer(current_user, answer)
     run = session.get(JobRun, request.args.get("run", type=int) or 0)
     if run is not None and run.created_by_id != current_user.id and Role.ADMIN not in current_user.roles:
         run = None
@@ -123,6 +124,7 @@ def rescore_answer(answer_id: int):
     """Score again (stored verdicts are reused; new judge runs are added)."""
     session = get_session()
     answer = scoring.get_answer(session, answer_id)
+    answer_access.ensure_can_see_answer(current_user, answer)
     runs = max(1, min(5, request.form.get("judge_runs", 1, type=int) or 1))
     run = enqueue_after_commit(
         session, score_answer_job, created_by_id=current_user.id, answer_id=answer.id, judge_runs=runs
@@ -137,6 +139,7 @@ def override_score(score_id: int):
     """Overrule a score, overall or for one criterion, with a required reason."""
     session = get_session()
     score = scoring.get_score(session, score_id)
+    answer_access.ensure_can_see_answer(current_user, score.answer)
     form = OverrideForm()
     form.criterion.choices = [SelectChoice("", "Overall level")] + [
         SelectChoice(c.key, c.title) for c in parse_content(score.rubric_version.content).criteria
