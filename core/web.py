@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, Response, current_app, flash, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
 
 from core.auth import may_access
+from core.errors import DomainError
 from core.forms import ConfirmForm
 
 # (label, endpoint): an item shows only to users allowed by that endpoint's access rule.
@@ -53,3 +57,24 @@ def init_app(app: Flask) -> None:
         }
 
     app.after_request(_set_security_headers)
+
+
+def attempt(session: Session, change: Callable[[], Any], success: str) -> bool:
+    """Run one service call: commit and flash ``success``, or roll back and flash the refusal."""
+    try:
+        change()
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "error")
+        return False
+    session.commit()
+    flash(success, "success")
+    return True
+
+
+def flash_form_errors(form: FlaskForm) -> None:
+    """Flash each validation error of a form posted from a page that does not re-render it."""
+    for field_name, errors in form.errors.items():
+        label = getattr(getattr(form, field_name, None), "label", None)
+        for error in errors:
+            flash(f"{label.text}: {error}" if label and label.text else str(error), "error")

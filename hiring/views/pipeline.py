@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
-from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from sqlalchemy.orm import Session
 
 from core.auth import Role, require_role
 from core.db import get_session
 from core.errors import DomainError
+from core.web import attempt, flash_form_errors
 from hiring.forms.pipeline import AddApplicationForm, BulkForm, MoveForm, choices
 from hiring.models import Application, JobRole, StageKind
 from hiring.services import candidates, pipeline, roles
@@ -22,26 +19,6 @@ from hiring.views._blueprint import bp
 
 EDITORS = (Role.HIRING_MANAGER, Role.RECRUITER)
 READERS = (Role.HIRING_MANAGER, Role.RECRUITER, Role.INTERVIEWER)
-
-
-def attempt(session: Session, change: Callable[[], Any], success: str) -> bool:
-    """Run one service call: commit and flash ``success``, or roll back and flash the refusal."""
-    try:
-        change()
-    except DomainError as error:
-        session.rollback()
-        flash(error.message, "error")
-        return False
-    session.commit()
-    flash(success, "success")
-    return True
-
-
-def flash_form_errors(form: FlaskForm) -> None:
-    for field_name, errors in form.errors.items():
-        label = getattr(getattr(form, field_name, None), "label", None)
-        for error in errors:
-            flash(f"{label.text}: {error}" if label and label.text else str(error), "error")
 
 
 def stage_choices(role: JobRole, *, active_only: bool = False) -> list[tuple[int, str]]:

@@ -10,6 +10,7 @@ from flask_login import current_user
 from core.auth import Role, require_role
 from core.db import get_session
 from core.forms import ConfirmForm
+from core.web import attempt, flash_form_errors
 from hiring.forms.pipeline import choices
 from hiring.forms.prospects import (
     AddToPoolForm,
@@ -23,7 +24,6 @@ from hiring.forms.prospects import (
 from hiring.models import TouchpointKind
 from hiring.services import candidates, pipeline, prospects, roles
 from hiring.views._blueprint import bp
-from hiring.views.pipeline import attempt, flash_form_errors
 
 EDITORS = (Role.HIRING_MANAGER, Role.RECRUITER)
 MAX_DAYS_AHEAD = 365

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 
 from core.auth import Role, require_role
 from core.db import Page, get_session
-from core.errors import DomainError
 from core.forms import ConfirmForm
+from core.web import attempt, flash_form_errors
 from hiring.services.roles import get_role
 from interviews.forms.debriefs import (
     DecisionForm,
@@ -31,26 +29,6 @@ from interviews.views._blueprint import bp
 READERS = (Role.HIRING_MANAGER, Role.RECRUITER, Role.INTERVIEWER)
 RUNNERS = (Role.HIRING_MANAGER, Role.RECRUITER)
 COMPARISON_PER_PAGE = 25
-
-
-def _attempt(session: Session, change: Callable[[], Any], success: str) -> bool:
-    """Run one service call: commit and flash ``success``, or roll back and flash the refusal."""
-    try:
-        change()
-    except DomainError as error:
-        session.rollback()
-        flash(error.message, "error")
-        return False
-    session.commit()
-    flash(success, "success")
-    return True
-
-
-def _flash_form_errors(form: FlaskForm) -> None:
-    for name, errors in form.errors.items():
-        label = getattr(getattr(form, name, None), "label", None)
-        for error in errors:
-            flash(f"{label.text}: {error}" if label and label.text else str(error), "error")
 
 
 def _load_loop(loop_id: int) -> InterviewLoop:
@@ -121,7 +99,7 @@ def open_debrief(loop_id: int):
     session, loop = get_session(), _load_loop(loop_id)
     form = OpenDebriefForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_form_errors(form)
         return _back(loop)
     change = partial(
         debriefs.open_debrief,
@@ -130,7 +108,7 @@ def open_debrief(loop_id: int):
         actor_id=current_user.id,
         early_reason=form.early_reason.data or "",
     )
-    _attempt(session, change, "The debrief is open: panelists can cast their sealed votes.")
+    attempt(session, change, "The debrief is open: panelists can cast their sealed votes.")
     return _back(loop)
 
 
@@ -141,7 +119,7 @@ def vote_debrief(loop_id: int):
     session, loop = get_session(), _load_loop(loop_id)
     form = VoteForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_form_errors(form)
     elif _need_debrief(loop) is not None:
         change = partial(
             debriefs.cast_vote,
@@ -152,7 +130,7 @@ def vote_debrief(loop_id: int):
             form.comment.data or "",
             actor_id=current_user.id,
         )
-        _attempt(session, change, "Your vote is cast and sealed until the reveal.")
+        attempt(session, change, "Your vote is cast and sealed until the reveal.")
     return _back(loop, "votes")
 
 
@@ -163,7 +141,7 @@ def reveal_debrief(loop_id: int):
     session, loop = get_session(), _load_loop(loop_id)
     if ConfirmForm().validate_on_submit() and _need_debrief(loop) is not None:
         change = partial(debriefs.reveal_votes, session, loop.debrief, actor_id=current_user.id)
-        _attempt(session, change, "The votes are revealed to everyone.")
+        attempt(session, change, "The votes are revealed to everyone.")
     return _back(loop, "votes")
 
 
@@ -174,7 +152,7 @@ def close_debrief(loop_id: int):
     session, loop = get_session(), _load_loop(loop_id)
     if ConfirmForm().validate_on_submit() and _need_debrief(loop) is not None:
         change = partial(debriefs.close_debrief, session, loop.debrief, actor_id=current_user.id)
-        _attempt(session, change, "The debrief is closed.")
+        attempt(session, change, "The debrief is closed.")
     return _back(loop)
 
 
@@ -185,7 +163,7 @@ def record_decision(loop_id: int):
     session, loop = get_session(), _load_loop(loop_id)
     form = DecisionForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_form_errors(form)
         return _back(loop, "decision")
     change = partial(
         decisions.record_decision,
@@ -196,7 +174,7 @@ def record_decision(loop_id: int):
         supersede_reason=form.supersede_reason.data or "",
         actor_id=current_user.id,
     )
-    done = _attempt(session, change, "Decision recorded.")
+    done = attempt(session, change, "Decision recorded.")
     if done and form.outcome.data == DecisionOutcome.HIRE.value:
         flash("Next: hand the offer off with its budget and deadline.", "warning")
     return _back(loop, "decision")
@@ -209,7 +187,7 @@ def create_offer(loop_id: int):
     session, loop = get_session(), _load_loop(loop_id)
     form = OfferForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_form_errors(form)
         return _back(loop, "offer")
     decision = decisions.current_decision(loop)
     if decision is None:
@@ -224,7 +202,7 @@ def create_offer(loop_id: int):
         deadline=form.deadline.data,
         actor_id=current_user.id,
     )
-    _attempt(session, change, "Offer handed off for approval.")
+    attempt(session, change, "Offer handed off for approval.")
     return _back(loop, "offer")
 
 
@@ -259,7 +237,7 @@ def review_offer(offer_id: int):
     session, offer = get_session(), _load_offer(offer_id)
     form = ReviewOfferForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_form_errors(form)
         return redirect(url_for("interviews.offer", offer_id=offer.id))
     approve = form.verdict.data == "approve"
     change = partial(
@@ -270,7 +248,7 @@ def review_offer(offer_id: int):
         note=form.note.data or "",
         actor_id=current_user.id,
     )
-    _attempt(session, change, "Offer approved." if approve else "Offer rejected.")
+    attempt(session, change, "Offer approved." if approve else "Offer rejected.")
     return redirect(url_for("interviews.offer", offer_id=offer.id))
 
 
