@@ -329,6 +329,19 @@ def test_the_disagreement_map_puts_humans_and_ai_side_by_side_with_the_spread(se
     assert (ai_link.transcript_id, ai_link.anchor) == (transcript.id, "answer-3")
 
 
+def test_an_answer_counts_under_the_round_that_asks_its_question(session):
+    """A whole-onsite transcript kept on the first round: its answer to the second round's question
+    is shown in the second round's AI column (that round's competencies), not the first's."""
+    panel = build_panel()
+    second_round = panel.loop.rounds[1]
+    transcript = add_ai_score(panel.loop.rounds[0], 3.0)
+    second_round.question_ids = [transcript.answers[0].question_id]
+    session.flush()
+    recruiter = create_test_user(roles=[Role.RECRUITER])
+    result = debriefs.disagreement_map(session, panel.loop, recruiter)
+    assert [(c.source, c.round_title) for c in result.columns] == [("ai", second_round.title)]
+
+
 def test_ai_scores_stay_hidden_from_a_blind_panelist(session):
     panel = build_panel()
     submit(panel.card_of(panel.second), {"ml-depth": 1})

@@ -2,8 +2,8 @@
 
 Everything here reads through ``interviews.services.visibility``: a user sees the scorecards it
 allows, and AI scores only when ``feedback_visible``. AI levels come from the scored transcript
-answers of each round (the rubrics engine's combined embedding + judge level) and count for every
-competency the round assesses.
+answers (the rubrics engine's combined embedding + judge level), grouped under the round that asks
+each answer's question, and count for every competency that round assesses.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ class AnswerLevel:
     index: int  # TranscriptAnswer.index: the transcript page's #answer-<index> anchor
     question: str
     level: float
+    question_id: int | None = None
 
 
 def round_answer_levels(session: Session, round_: InterviewRound) -> list[AnswerLevel]:
@@ -93,8 +94,28 @@ def round_answer_levels(session: Session, round_: InterviewRound) -> list[Answer
             if combined is None or combined.level is None:
                 continue
             question = segment.question.title if segment.question else answer.question.title
-            levels.append(AnswerLevel(transcript.id, segment.index, question, combined.level))
+            question_id = segment.question_id or answer.question_id
+            levels.append(
+                AnswerLevel(transcript.id, segment.index, question, combined.level, question_id)
+            )
     return levels
+
+
+def answer_levels_by_asking_round(
+    session: Session, loop: InterviewLoop
+) -> list[tuple[InterviewRound, list[AnswerLevel]]]:
+    """The AI levels of the loop's transcript answers, under the round that asks each question (the
+    transcript's own round when none does): a whole-onsite transcript kept on one round still counts
+    each answer for the competencies of the round its question belongs to."""
+    asked_in: dict[int, InterviewRound] = {}
+    for round_ in loop.rounds:
+        for question_id in round_.question_ids:
+            asked_in.setdefault(question_id, round_)
+    grouped: dict[int, list[AnswerLevel]] = {round_.id: [] for round_ in loop.rounds}
+    for round_ in loop.rounds:
+        for item in round_answer_levels(session, round_):
+            grouped[asked_in.get(item.question_id, round_).id].append(item)
+    return [(round_, grouped[round_.id]) for round_ in loop.rounds if grouped[round_.id]]
 
 
 def ai_overall(session: Session, loop: InterviewLoop) -> float | None:
@@ -224,13 +245,9 @@ def disagreement_map(session: Session, loop: InterviewLoop, user: Any) -> Disagr
         MapColumn(f"scorecard-{card.id}", "human", card.interviewer.name, card.round.title)
         for card in cards
     ]
-    ai_rounds: list[tuple[InterviewRound, list[AnswerLevel]]] = []
-    if ai_visible:
-        for round_ in loop.rounds:
-            levels = round_answer_levels(session, round_)
-            if levels:
-                ai_rounds.append((round_, levels))
-                columns.append(MapColumn(f"ai-round-{round_.id}", "ai", "AI", round_.title))
+    ai_rounds = answer_levels_by_asking_round(session, loop) if ai_visible else []
+    for round_, _levels in ai_rounds:
+        columns.append(MapColumn(f"ai-round-{round_.id}", "ai", "AI", round_.title))
     rows = []
     for key, title in competency_titles(loop).items():
         cells: list[MapCell | None] = []
