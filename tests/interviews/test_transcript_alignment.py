@@ -30,7 +30,7 @@ SEED_QUESTIONS = [
     "ml-transformers-vs-cnn-rnn",  # why transformers beat CNNs
     "code-debug-self-attention",  # what is wrong with this self-attention block
     "ml-generative-objectives",  # mean reduction is wrong for generative models
-    "sd-scalable-llm-serving",  # a scalable generative-AI system
+    "sd-scalable-genai-system",  # a scalable generative-AI system
     "sd-multi-team-model-platform",  # one model platform for many teams and projects
     "ml-pretrained-model-rag",  # a Hugging Face model for a chatbot, RAG
     "ml-fine-tuning-llms",  # fine-tuning GPT-2 for a client

@@ -34,6 +34,7 @@ EXPECTED = {
         "sd-scalable-llm-serving",
         "sd-multi-team-model-platform",
         "sd-consistency-versioning",
+        "sd-scalable-genai-system",
     },
     "coding": {"code-debug-self-attention", "code-data-pipeline"},
     "behavioural": {"beh-failed-project", "beh-leading-mentoring"},
