@@ -29,8 +29,8 @@ from typing import Any
 import yaml
 
 from interviews.models import RoundKind
-from rubrics.content import KEY_PATTERN, ContentError
-from rubrics.packs import load_all_packs
+from rubrics.content import ContentError
+from rubrics.packs import load_all_packs, require_key, require_text
 
 TEMPLATES_FOLDER = Path(__file__).resolve().parent / "loop_templates"
 _TEMPLATE_FIELDS = {"slug", "title", "family", "description", "competencies", "rounds"}
@@ -77,20 +77,6 @@ class TemplateSpec:
         ]
 
 
-def _text(value: Any, where: str, *, required: bool = True) -> str:
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise ContentError(f"{where} must be non-empty text")
-    return value.strip()
-
-
-def _key(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not KEY_PATTERN.match(value):
-        raise ContentError(f"{where} must match {KEY_PATTERN.pattern}")
-    return value
-
-
 def _mapping(raw: Any, fields: set[str], where: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ContentError(f"{where} must be a mapping")
@@ -110,11 +96,13 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
 
 def _competency(raw: Any, where: str) -> CompetencySpec:
     raw = _mapping(raw, _COMPETENCY_FIELDS, where)
-    key = _key(raw.get("key"), f"{where}: key")
+    key = require_key(raw.get("key"), f"{where}: key")
     return CompetencySpec(
         key=key,
-        title=_text(raw.get("title"), f"{where} ({key}): title"),
-        description=_text(raw.get("description"), f"{where} ({key}): description", required=False),
+        title=require_text(raw.get("title"), f"{where} ({key}): title"),
+        description=require_text(
+            raw.get("description"), f"{where} ({key}): description", required=False
+        ),
         must_haves=_strings(raw.get("must_haves"), f"{where} ({key}): must_haves"),
     )
 
@@ -139,7 +127,7 @@ def _round(raw: Any, where: str, competencies: set[str], questions: set[str]) ->
         raise ContentError(f"{where}: questions {missing} are not in any rubric pack")
     return RoundSpec(
         kind=kind,
-        title=_text(raw.get("title"), f"{where}: title"),
+        title=require_text(raw.get("title"), f"{where}: title"),
         duration_minutes=duration,
         competencies=focus,
         questions=asked,
@@ -155,7 +143,7 @@ def load_template(path: Path, question_keys: set[str] | None = None) -> Template
     except yaml.YAMLError as error:
         raise ContentError(f"{path.name}: not valid YAML: {error}") from None
     data = _mapping(data, _TEMPLATE_FIELDS, path.name)
-    slug = _key(data.get("slug"), f"{path.name}: slug")
+    slug = require_key(data.get("slug"), f"{path.name}: slug")
     raw_competencies = data.get("competencies")
     if not isinstance(raw_competencies, list) or not raw_competencies:
         raise ContentError(f"{path.name}: competencies must be a non-empty list")
@@ -174,9 +162,9 @@ def load_template(path: Path, question_keys: set[str] | None = None) -> Template
     )
     return TemplateSpec(
         slug=slug,
-        title=_text(data.get("title"), f"{path.name}: title"),
-        family=_text(data.get("family"), f"{path.name}: family", required=False),
-        description=_text(data.get("description"), f"{path.name}: description", required=False),
+        title=require_text(data.get("title"), f"{path.name}: title"),
+        family=require_text(data.get("family"), f"{path.name}: family", required=False),
+        description=require_text(data.get("description"), f"{path.name}: description", required=False),
         competencies=competencies,
         rounds=rounds,
     )

@@ -52,13 +52,17 @@ def list_pack_files(folder: Path | None = None) -> list[Path]:
     return sorted((folder or PACKS_FOLDER).glob("*.yaml"))
 
 
-def _text(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
+def require_text(value: Any, where: str, *, required: bool = True) -> str:
+    """Stripped text; ContentError names ``where`` when it is missing (or not text)."""
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
         raise ContentError(f"{where} must be non-empty text")
     return value.strip()
 
 
-def _key(value: Any, where: str) -> str:
+def require_key(value: Any, where: str) -> str:
+    """A key (KEY_PATTERN); ContentError names ``where`` otherwise."""
     if not isinstance(value, str) or not KEY_PATTERN.match(value):
         raise ContentError(f"{where} must match {KEY_PATTERN.pattern}")
     return value
@@ -67,7 +71,7 @@ def _key(value: Any, where: str) -> str:
 def _question(raw: Any, where: str) -> PackQuestion:
     if not isinstance(raw, dict):
         raise ContentError(f"{where} must be a mapping")
-    key = _key(raw.get("key"), f"{where}: key")
+    key = require_key(raw.get("key"), f"{where}: key")
     where = f"{where} ({key})"
     unknown = set(raw) - _QUESTION_FIELDS
     if unknown:
@@ -84,8 +88,8 @@ def _question(raw: Any, where: str) -> PackQuestion:
     return PackQuestion(
         key=key,
         category=category,
-        title=_text(raw.get("title"), f"{where}: title"),
-        prompt=_text(raw.get("prompt"), f"{where}: prompt"),
+        title=require_text(raw.get("title"), f"{where}: title"),
+        prompt=require_text(raw.get("prompt"), f"{where}: prompt"),
         rubric=raw["rubric"],
     )
 
@@ -101,7 +105,7 @@ def load_pack(path: Path) -> Pack:
     unknown = set(data) - _PACK_FIELDS
     if unknown:
         raise ContentError(f"{path.name}: unknown fields {sorted(unknown)}")
-    key = _key(data.get("pack"), f"{path.name}: pack")
+    key = require_key(data.get("pack"), f"{path.name}: pack")
     raw_questions = data.get("questions")
     if not isinstance(raw_questions, list) or not raw_questions:
         raise ContentError(f"{path.name}: questions must be a non-empty list")
@@ -113,8 +117,8 @@ def load_pack(path: Path) -> Pack:
         questions.append(question)
     return Pack(
         key=key,
-        title=_text(data.get("title"), f"{path.name}: title"),
-        description=_text(data.get("description"), f"{path.name}: description"),
+        title=require_text(data.get("title"), f"{path.name}: title"),
+        description=require_text(data.get("description"), f"{path.name}: description"),
         questions=tuple(questions),
     )
 
