@@ -13,7 +13,7 @@ from app import create_app
 from core.auth import Role
 from core.db import get_session
 from tests.support.factories import create_test_user, sign_in
-from tests.support.policy import ADMIN_ONLY, HIRING, PUBLIC, SIGNED_IN, collect_policies
+from tests.support.policy import ADMIN_ONLY, PUBLIC, SIGNED_IN, collect_policies
 from tests.support.samples import url_values
 
 CORE_POLICY: dict[str, object] = {
@@ -33,7 +33,6 @@ CORE_POLICY: dict[str, object] = {
     "core.audit_log": ADMIN_ONLY,
     "core.jobs_admin": ADMIN_ONLY,
     "core.run_system_check": ADMIN_ONLY,
-    "matching.index": HIRING,
 }
 POLICY = collect_policies(CORE_POLICY)
 
