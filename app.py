@@ -44,22 +44,29 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from interviews.services.visibility import register_rubric_answer_rule
 
     register_rubric_answer_rule(app)
+    from matching.refresh import register_refresh_hooks
+
+    register_refresh_hooks(app)
 
     from core.cli import register_commands
     from core.demo import register_demo_loader
     from hiring.demo import load_hiring_demo
     from interviews.demo import load_interviews_demo
+    from matching.demo import load_matching_demo
     from rubrics.demo import load_rubrics_demo
 
     register_demo_loader(app, load_hiring_demo)
     register_demo_loader(app, load_rubrics_demo)
     register_demo_loader(app, load_interviews_demo)
+    register_demo_loader(app, load_matching_demo)
     register_commands(app)
     from interviews.cli import interviews_group
+    from matching.cli import matching_group
     from rubrics.cli import rubrics_group
     from rubrics.local_judge import judge_group
 
     app.cli.add_command(rubrics_group)
     app.cli.add_command(interviews_group)
     app.cli.add_command(judge_group)
+    app.cli.add_command(matching_group)
     return app

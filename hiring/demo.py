@@ -40,6 +40,7 @@ REJECTION_REASONS = (
     "Not enough depth in ML system design",
     "Role needs stronger production experience",
     "Chose another candidate with closer domain fit",
+    "Timing: their notice period ran past the team's start date",
 )
 
 

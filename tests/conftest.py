@@ -38,6 +38,9 @@ def app(instance_path: str) -> Iterator[Flask]:
             "REDIS_URL": os.environ.get("LOOPWISE_REDIS_URL"),
             "SECRET_KEY": "tests-only-secret",
             "SERVER_NAME": "loopwise.test",
+            # Every profile change would queue a refresh job in the shared Redis; the matching
+            # tests that check it turn it on (tests/matching/test_ranking.py).
+            "MATCHING_REFRESH_JOBS": False,
         }
     )
     with app.app_context():

@@ -6,4 +6,6 @@ POLICY = {
     "matching.index": HIRING,
     "matching.candidate_skill_list": HIRING,
     "matching.role_skill_list": HIRING,
+    "matching.role_ranking": HIRING,
+    "matching.update_weights": HIRING,
 }
