@@ -233,3 +233,12 @@ def test_empty_and_non_english_profiles_are_ranked_not_refused(session):
     assert "no profile text" in results[empty.id].part("semantic").detail
     assert {"PyTorch", "Kubernetes", "Docker"} <= set(results[german.id].matched)
     assert results[german.id].score > results[empty.id].score
+
+
+def test_a_large_field_is_shortlisted_by_the_vector_index(session, field, monkeypatch):
+    role, strong, weak, prospect = field
+    rank_role(session, role, store_vectors=True)  # every profile gets its stored vector
+    monkeypatch.setattr("matching.ranking.SHORTLIST", 2)
+    ranking = rank_role(session, role)
+    assert ranking.shortlisted_by == "numpy" and ranking.eligible == 3
+    assert {item.candidate.id for item in ranking.results} == {strong.id, prospect.id}
