@@ -38,8 +38,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from interviews.views import bp as interviews_bp
     from matching.views import bp as matching_bp
     from rubrics.views import bp as rubrics_bp
+    from trust.views import bp as trust_bp
 
-    for blueprint in (core_bp, hiring_bp, interviews_bp, rubrics_bp, matching_bp):
+    for blueprint in (core_bp, hiring_bp, interviews_bp, rubrics_bp, matching_bp, trust_bp):
         app.register_blueprint(blueprint)
     from interviews.services.visibility import register_rubric_answer_rule
 

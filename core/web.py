@@ -20,6 +20,7 @@ NAVIGATION = (
     ("Interviews", "interviews.index"),
     ("Rubrics", "rubrics.index"),
     ("Matching", "matching.index"),
+    ("Trust", "trust.index"),
     ("Users", "core.users"),
     ("Audit log", "core.audit_log"),
     ("Jobs", "core.jobs_admin"),

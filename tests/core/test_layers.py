@@ -12,6 +12,7 @@ ALLOWED = {
     "rubrics": {"core", "rubrics"},
     "interviews": {"core", "hiring", "rubrics", "interviews"},
     "matching": {"core", "hiring", "rubrics", "interviews", "matching"},
+    "trust": {"core", "hiring", "rubrics", "interviews", "matching", "trust"},
 }
 
 

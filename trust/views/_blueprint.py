@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("trust", __name__, url_prefix="/trust")

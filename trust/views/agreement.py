@@ -1,0 +1,3 @@
+"""Trust pages: agreement (being written)."""
+
+from trust.views._blueprint import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Trust pages: rights (being written)."""
+
+from trust.views._blueprint import bp  # noqa: F401
