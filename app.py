@@ -56,11 +56,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from matching.demo import load_matching_demo
     from rubrics.demo import load_rubrics_demo
     from trust.demo_impact import load_impact_demo
+    from trust.demo_reliability import load_reliability_demo
 
     register_demo_loader(app, load_hiring_demo)
     register_demo_loader(app, load_rubrics_demo)
     register_demo_loader(app, load_interviews_demo)
     register_demo_loader(app, load_matching_demo)
+    register_demo_loader(app, load_reliability_demo)
     register_demo_loader(app, load_impact_demo)
     register_commands(app)
     from interviews.cli import interviews_group
