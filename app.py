@@ -48,6 +48,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from matching.refresh import register_refresh_hooks
 
     register_refresh_hooks(app)
+    from trust.consent import register_judge_consent_rule
+
+    register_judge_consent_rule(app)
 
     from core.cli import register_commands
     from core.demo import register_demo_loader
@@ -57,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from rubrics.demo import load_rubrics_demo
     from trust.demo_impact import load_impact_demo
     from trust.demo_reliability import load_reliability_demo
+    from trust.demo_rights import load_rights_demo
 
     register_demo_loader(app, load_hiring_demo)
     register_demo_loader(app, load_rubrics_demo)
@@ -64,14 +68,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_demo_loader(app, load_matching_demo)
     register_demo_loader(app, load_reliability_demo)
     register_demo_loader(app, load_impact_demo)
+    register_demo_loader(app, load_rights_demo)
     register_commands(app)
     from interviews.cli import interviews_group
     from matching.cli import matching_group
     from rubrics.cli import rubrics_group
     from rubrics.local_judge import judge_group
+    from trust.cli import trust_group
 
     app.cli.add_command(rubrics_group)
     app.cli.add_command(interviews_group)
     app.cli.add_command(judge_group)
     app.cli.add_command(matching_group)
+    app.cli.add_command(trust_group)
     return app

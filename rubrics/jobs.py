@@ -17,6 +17,7 @@ from rubrics.scoring.cache import EmbeddingCache
 from rubrics.scoring.embedding import EmbeddingScorer
 from rubrics.scoring.judge import make_judge_scorer
 from rubrics.scoring.types import ScorerResult
+from rubrics.services.judge_permission import judge_permission
 from rubrics.services.scoring import get_answer, score_answer
 
 REPEAT_TEMPERATURE = 0.7
@@ -66,7 +67,8 @@ def score_answer_job(answer_id: int, judge_runs: int = 1) -> dict[str, Any]:
     session = get_session()
     answer = get_answer(session, answer_id)
     report_progress(5, "Loading the embedding model")
-    judge, reason = build_judge_scorer(current_app.config, runs=judge_runs)
+    allowed, refusal = judge_permission(session, answer)
+    judge, reason = build_judge_scorer(current_app.config, runs=judge_runs) if allowed else (None, None)
     scores = score_answer(
         session,
         answer,
@@ -82,7 +84,14 @@ def score_answer_job(answer_id: int, judge_runs: int = 1) -> dict[str, Any]:
         "embedding_level": round(scores.embedding.level, 2)
         if scores.embedding and scores.embedding.level
         else None,
-        "judge": scores.judge.status.value if scores.judge else f"not used: {reason}",
+        "judge": _judge_outcome(scores.judge, allowed=allowed, refusal=refusal, reason=reason),
         "combined_level": round(combined.level, 2) if combined and combined.level else None,
         "disagreement": bool(combined and combined.disagreement),
     }
+
+
+def _judge_outcome(judge: Any, *, allowed: bool, refusal: str | None, reason: str | None) -> str:
+    """What became of the judge for this answer: its status, or why it did not run."""
+    if not allowed:
+        return f"not run: {refusal}"
+    return judge.status.value if judge else f"not used: {reason}"

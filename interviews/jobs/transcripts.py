@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core.db import get_session
 from core.jobs import JobRun, report_progress, task
-from interviews.services.transcripts.scoring import get_transcript, score_transcript
+from interviews.services.transcripts.scoring import lock_transcript_candidate, score_transcript
 from rubrics.jobs import build_embedding_scorer, build_judge_scorer
 
 
@@ -19,7 +19,9 @@ def score_transcript_job(transcript_id: int, judge_runs: int = 1) -> dict[str, A
     """Score every aligned answer of a transcript with the embedding match and, when configured, the
     LLM judge; a judge that is down never blocks the embedding score."""
     session = get_session()
-    transcript = get_transcript(session, transcript_id)
+    transcript = lock_transcript_candidate(session, transcript_id)
+    if transcript is None:
+        return {"transcript_id": transcript_id, "skipped": "the transcript was removed"}
     job = get_current_job()
     run = session.scalar(select(JobRun).where(JobRun.rq_job_id == job.id)) if job is not None else None
     if run is not None:
@@ -36,4 +38,6 @@ def score_transcript_job(transcript_id: int, judge_runs: int = 1) -> dict[str, A
         progress=report_progress,
     )
     # Counts only: levels stay on the pages that apply the blind-until-submitted rule.
-    return summary | {"judge": "used" if judge is not None else f"not used: {reason}"}
+    refused = summary.pop("judge_not_run", None)
+    used = f"not run: {refused}" if refused else "used" if judge is not None else f"not used: {reason}"
+    return summary | {"judge": used}

@@ -13,13 +13,14 @@ from core.audit import record_audit
 from core.db import Page, get_or_raise, paginate
 from core.errors import ConflictError, DomainError, NotFoundError
 from core.jobs import JobRun, JobStatus, enqueue_after_commit, reconcile_run
-from hiring.models import CandidateDocument, DocumentKind
+from hiring.models import Candidate, CandidateDocument, DocumentKind
 from interviews.models import InterviewRound, Transcript, TranscriptAnswer, TranscriptStatus
 from interviews.services import visibility
 from interviews.services.transcripts.alignment import Encoder, QuestionTarget, align_answers
 from interviews.services.transcripts.formats import TranscriptText, read_pasted_transcript
 from interviews.services.transcripts.segmentation import segment_transcript
 from rubrics.models import Question
+from rubrics.services.judge_permission import judge_permission
 from rubrics.services.scoring import MAX_ANSWER_CHARS, Scorer, record_answer, score_answer
 
 Progress = Callable[[int, str], None]
@@ -35,6 +36,18 @@ def can_edit_transcripts(user: Any, round_: InterviewRound) -> bool:
 
 def get_transcript(session: Session, transcript_id: int) -> Transcript:
     return get_or_raise(session, Transcript, transcript_id, "No such transcript.")
+
+
+def lock_transcript_candidate(session: Session, transcript_id: int) -> Transcript | None:
+    """The transcript read again after locking its candidate's row (on PostgreSQL, until the
+    transaction ends), or None once it is gone. An erasure of the candidate takes the same lock, so
+    a scoring job never writes back what was erased while it ran."""
+    transcript = session.get(Transcript, transcript_id)
+    if transcript is None:
+        return None
+    candidate_id = transcript.round.loop.application.candidate_id
+    session.execute(select(Candidate.id).where(Candidate.id == candidate_id).with_for_update())
+    return session.get(Transcript, transcript_id, populate_existing=True)
 
 
 def get_interview_round(session: Session, round_id: int) -> InterviewRound:
@@ -309,24 +322,31 @@ def score_transcript(
     """Score every aligned answer (stored verdicts are reused) and link the answers; idempotent."""
     rows = [row for row in transcript.answers if row.question is not None]
     share = 90 / max(1, len(rows))
+    refusals: set[str] = set()
     for number, row in enumerate(rows):
         progress(5 + int(number * share), f"Answer {number + 1} of {len(rows)}: {row.question.title}")
         answer = record_answer(session, question=row.question, text=row.text, actor_id=actor_id)
+        row.answer_id = answer.id  # linked first: the judge's permission rules follow the link
+        allowed, refusal = judge_permission(session, answer)
+        if not allowed:
+            refusals.add(refusal or "refused")
         score_answer(
             session,
             answer,
             embedding_scorer=embedding_scorer,
-            judge_scorer=judge_scorer,
+            judge_scorer=judge_scorer if allowed else None,
             judge_runs=judge_runs,
             progress=lambda percent, message, start=5 + number * share, shown=row.index + 1: progress(
                 int(start + share * percent / 100), f"Answer {shown}: {message}"
             ),
         )
-        row.answer_id = answer.id
     transcript.status = TranscriptStatus.SCORED
     progress(98, "Saving")
-    return {
+    summary: dict[str, Any] = {
         "transcript_id": transcript.id,
         "answers_scored": len(rows),
         "unaligned": len(transcript.answers) - len(rows),
     }
+    if refusals:
+        summary["judge_not_run"] = "; ".join(sorted(refusals))
+    return summary
