@@ -58,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from interviews.demo import load_interviews_demo
     from matching.demo import load_matching_demo
     from rubrics.demo import load_rubrics_demo
+    from trust.demo_agreement import load_agreement_demo
     from trust.demo_impact import load_impact_demo
     from trust.demo_reliability import load_reliability_demo
     from trust.demo_rights import load_rights_demo
@@ -67,6 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_demo_loader(app, load_interviews_demo)
     register_demo_loader(app, load_matching_demo)
     register_demo_loader(app, load_reliability_demo)
+    register_demo_loader(app, load_agreement_demo)
     register_demo_loader(app, load_impact_demo)
     register_demo_loader(app, load_rights_demo)
     register_commands(app)

@@ -123,3 +123,81 @@ def evaluate_command(
         write_predictions(out, dataset, result.predicted)
         click.echo(f"predictions written to {out}", err=True)
     click.echo(json.dumps(result.summary))
+
+
+@rubrics_group.command("import-golden")
+@click.argument("rubric_key")
+@click.argument("data", type=click.Path(exists=True, dir_okay=False))
+def import_golden_command(rubric_key: str, data: str) -> None:
+    """Replace the golden set of RUBRIC_KEY with the graded answers of DATA.csv (evaluate format)."""
+    from pathlib import Path
+
+    from core.db import get_session
+    from core.errors import DomainError
+    from core.uploads import decode_text
+    from rubrics import golden
+    from rubrics.services.library import find_rubric
+
+    session = get_session()
+    rubric = find_rubric(session, rubric_key)
+    if rubric is None:
+        raise click.ClickException(f"There is no rubric {rubric_key!r}.")
+    path = Path(data)
+    try:
+        text = decode_text(path.read_bytes(), name=path.name, max_bytes=golden.MAX_GOLDEN_BYTES)
+        answers = golden.import_golden_set(session, rubric, text, filename=path.name, actor_id=None)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    session.commit()
+    click.echo(json.dumps({"rubric": rubric.key, "answers": len(answers), "file": path.name}))
+
+
+@rubrics_group.command("gate-judge")
+@click.option("--model", "model_name", required=True, help="The candidate judge model.")
+@click.option(
+    "--prompt-version", default=None, help="The candidate judge prompt version (default: the current)."
+)
+@click.option(
+    "--rubric", "rubric_keys", multiple=True, help="Only these rubrics' golden sets (repeatable)."
+)
+def gate_judge_command(
+    model_name: str, prompt_version: str | None, rubric_keys: tuple[str, ...]
+) -> None:
+    """Compare a judge model (or prompt) with the configured judge on the golden sets.
+
+    Prints the gate run as JSON and exits with status 1 when agreement drops by more than
+    LOOPWISE_GATE_MARGIN (QWK or Spearman).
+    """
+    from core.db import get_session
+    from core.errors import DomainError
+    from rubrics import golden
+    from rubrics.scoring.judge import PROMPT_VERSION, make_judge_scorer
+
+    if prompt_version not in (None, PROMPT_VERSION):
+        raise click.ClickException(
+            f"Unknown judge prompt version {prompt_version!r}: this release ships {PROMPT_VERSION} only "
+            "(rubrics/scoring/prompts/)."
+        )
+    config = current_app.config
+    if not config.get("OPENAI_BASE_URL"):
+        raise click.ClickException(JUDGE_NOT_CONFIGURED)
+    current = None
+    if config.get("JUDGE_MODEL"):
+        current, reason = make_judge_scorer(config)
+        if current is None:
+            raise click.ClickException(f"{JUDGE_NOT_CONFIGURED} ({reason})")
+    candidate, reason = make_judge_scorer({**config, "JUDGE_MODEL": model_name})
+    if candidate is None:
+        raise click.ClickException(f"{JUDGE_NOT_CONFIGURED} ({reason})")
+    session = get_session()
+    try:
+        run = golden.check_judge_release(
+            session, current=current, candidate=candidate, config=config, rubric_keys=rubric_keys
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    session.commit()
+    click.echo(run.message, err=True)
+    click.echo(json.dumps(golden.gate_record(run)))
+    if run.outcome is golden.GateOutcome.REFUSED:
+        raise SystemExit(1)

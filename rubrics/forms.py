@@ -196,6 +196,30 @@ class ImportForm(FlaskForm):
         return text, ""
 
 
+class GoldenSetForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        description="Columns question_id, question, reference_answer, answer, score, max_score "
+        "(the format of flask rubrics evaluate); at most 1 MB and 500 answers.",
+    )
+    text = TextAreaField("…or paste the CSV", render_kw={"rows": 8})
+
+    def uploaded_text(self, max_bytes: int) -> tuple[str, str]:
+        """The CSV text (upload or pasted, checked by core.uploads) and the file name."""
+        file = self.file.data
+        pasted = self.text.data or ""
+        if file and file.filename:
+            if pasted.strip():
+                raise DomainError("Paste the CSV or choose a file, not both. Nothing was saved.")
+            return read_text_upload(file.stream, name=file.filename, max_bytes=max_bytes), file.filename
+        text = decode_text(
+            pasted.encode("utf-8", "surrogatepass"), name="The pasted text", max_bytes=max_bytes
+        )
+        if not text.strip():
+            raise DomainError("Choose a CSV file or paste its text. Nothing was saved.")
+        return text, ""
+
+
 class QuestionForm(FlaskForm):
     key = StringField(
         "Key",

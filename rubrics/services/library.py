@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+from flask import current_app
 from sqlalchemy import event, func, inspect, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.audit import record_audit
 from core.db import Page, get_or_raise, paginate
 from core.errors import ConflictError, DomainError, NotFoundError
+from rubrics import golden
 from rubrics.content import (
     KEY_PATTERN,
     ContentError,
@@ -292,7 +294,8 @@ def save_draft(
 def publish_rubric(
     session: Session, rubric: Rubric, *, actor_id: int | None, notes: str = ""
 ) -> RubricVersion:
-    """Publish the draft as the next immutable version (refused when it equals the latest)."""
+    """Publish the draft as the next immutable version (refused when it equals the latest, or when
+    the release gate finds it agrees less with the rubric's golden set than the current version)."""
     content = normalise_content(rubric.draft)
     digest = content_hash(content)
     latest = rubric.latest_version
@@ -304,6 +307,9 @@ def publish_rubric(
     notes = (notes or "").strip()
     if len(notes) > MAX_NOTES:
         raise DomainError(f"The release notes are longer than {MAX_NOTES} characters.")
+    gate = golden.check_rubric_release(
+        session, rubric, content, actor_id=actor_id, config=current_app.config
+    )  # raises GateRefused, with the figures, when the draft agrees less with the golden set
     last = session.scalar(
         select(func.max(RubricVersion.number)).where(RubricVersion.rubric_id == rubric.id)
     )
@@ -322,6 +328,7 @@ def publish_rubric(
         raise ConflictError(
             f"Someone else published {rubric.key} at the same moment. Reload the page and try again."
         ) from None
+    gate.version_id = version.id
     record_audit(
         session,
         actor_id=actor_id,
@@ -334,6 +341,7 @@ def publish_rubric(
             "number": version.number,
             "content_hash": digest,
             "notes": notes,
+            "gate": golden.gate_record(gate),
         },
     )
     return version

@@ -10,6 +10,7 @@ from core.auth import Role, require_role
 from core.db import get_session
 from core.errors import DomainError
 from core.forms import ConfirmForm
+from rubrics import golden
 from rubrics.content import LEVEL_NAMES
 from rubrics.forms import (
     CATEGORY_CHOICES,
@@ -109,10 +110,12 @@ def new_rubric():
 @require_role(*READERS)
 def rubric_detail(rubric_id: int):
     """Show a rubric: its draft (structured), its versions and the actions on them."""
-    rubric = service.get_rubric(get_session(), rubric_id)
+    session = get_session()
+    rubric = service.get_rubric(session, rubric_id)
     return render_template(
         "rubrics/library/rubric.html",
         rubric=rubric,
+        golden=golden.golden_summary(session, rubric.id),
         draft=service.read_content(rubric.draft),
         state=service.draft_state(rubric),
         level_names=LEVEL_NAMES,
@@ -164,10 +167,17 @@ def publish_rubric(rubric_id: int):
         version = service.publish_rubric(
             session, rubric, notes=form.notes.data, actor_id=current_user.id
         )
+    except golden.GateRefused as error:
+        session.commit()  # keep the refused gate run and its audit event
+        flash(error.message, "error")
+        return redirect(url_for("rubrics.golden_set", rubric_id=rubric.id))
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("rubrics.rubric_detail", rubric_id=rubric.id))
     session.commit()
+    gate = golden.gate_run_for_version(session, version.id)
+    if gate is not None and gate.outcome is golden.GateOutcome.WARNING:
+        flash(gate.message, "warning")
     flash(f"Published version {version.number} of {rubric.key}.", "success")
     return redirect(url_for("rubrics.version_detail", version_id=version.id))
 
@@ -176,10 +186,12 @@ def publish_rubric(rubric_id: int):
 @require_role(*READERS)
 def version_detail(version_id: int):
     """Show one published version's content."""
-    version = service.get_version(get_session(), version_id)
+    session = get_session()
+    version = service.get_version(session, version_id)
     return render_template(
         "rubrics/library/version.html",
         version=version,
+        gate=golden.gate_run_for_version(session, version.id),
         rubric=version.rubric,
         content=service.read_content(version.content),
         level_names=LEVEL_NAMES,

@@ -13,7 +13,8 @@ def test_the_front_page_links_the_reports_and_hides_impact_from_those_without_se
     session.commit()
     sign_in(client, manager.email)
     page = client.get("/trust/").get_data(as_text=True)
-    assert 'href="/trust/reliability"' in page and 'href="/trust/calibration"' in page
+    for report in ("reliability", "calibration", "agreement"):
+        assert f'href="/trust/{report}"' in page
     assert "/trust/impact" not in page  # self-identification data is for admins by default
 
 
