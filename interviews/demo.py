@@ -50,7 +50,8 @@ TAKEAWAYS = {
 }
 
 
-def _user(session: Session, name: str, email: str) -> User:
+def demo_interviewer(session: Session, name: str, email: str) -> User:
+    """The demo interviewer with this email, created (with the demo password) if missing."""
     user = find_user_by_email(session, email)
     if user is None:
         role = Role.INTERVIEWER
@@ -151,7 +152,7 @@ def load_interviews_demo(session: Session) -> list[str]:
     ines = find_user_by_email(session, "interviewer@example.com")
     if manager is None or recruiter is None or ines is None:
         return ["Interviews demo skipped: the demo users are missing."]
-    panel = [ines, *(_user(session, name, email) for name, email in EXTRA_INTERVIEWERS)]
+    panel = [ines, *(demo_interviewer(session, name, email) for name, email in EXTRA_INTERVIEWERS)]
     synced = templates.sync_library_templates(session, actor_id=manager.id)
     lines = [f"Interviews demo: {synced.summary}"]
 

@@ -19,11 +19,11 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.auth import Role, User, create_user, find_user_by_email
+from core.auth import User, find_user_by_email
 from core.db import utcnow
-from core.demo import demo_password
 from hiring.models import Application, CandidateSource, JobRole, RoleStatus
 from hiring.services import candidates, pipeline
+from interviews.demo import demo_interviewer
 from interviews.models import DecisionOutcome, InterviewLoop, Recommendation, RoundKind, Vote
 from interviews.services import debriefs, decisions, loops, scorecards
 from interviews.services.loops import round_end
@@ -96,14 +96,6 @@ TAKEAWAYS = {
     3: "At the bar for this round.",
     4: "Clearly above the bar; would raise the team's level.",
 }
-
-
-def _user(session: Session, name: str, email: str) -> User:
-    user = find_user_by_email(session, email)
-    if user is None:
-        role = Role.INTERVIEWER
-        user = create_user(session, email=email, name=name, roles=[role], password=demo_password(role))
-    return user
 
 
 def _leaning(mean: float) -> Recommendation:
@@ -208,7 +200,7 @@ def load_reliability_demo(session: Session) -> list[str]:
     )
     if None in (manager, recruiter, role) or loops.published_loop(session, role.id) is None:
         return ["Reliability demo skipped: it needs the hiring and interviews demo data first."]
-    users = {email: _user(session, name, email) for name, email in EXTRA_RATERS}
+    users = {email: demo_interviewer(session, name, email) for name, email in EXTRA_RATERS}
     for email in RATERS:
         users.setdefault(email, find_user_by_email(session, email))
     if any(user is None for user in users.values()):
