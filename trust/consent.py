@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Flask
-from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy import ForeignKey, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.audit import record_audit
@@ -167,6 +167,17 @@ def publish_notice(session: Session, *, title: str, body: str, actor_id: int | N
         after={"version": notice.version, "hash": notice.body_hash},
     )
     return notice
+
+
+def notice_versions(session: Session) -> list[tuple[AiNotice, int]]:
+    """Every notice version, newest first, with the number of ledger rows that point at it."""
+    counts = dict(
+        session.execute(
+            select(ConsentEvent.notice_id, func.count()).group_by(ConsentEvent.notice_id)
+        ).all()
+    )
+    notices = session.scalars(select(AiNotice).order_by(AiNotice.version.desc()))
+    return [(notice, counts.get(notice.id, 0)) for notice in notices]
 
 
 # ---------------------------------------------------------------- the ledger

@@ -4,7 +4,7 @@ and a role's AI-consent setting."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
@@ -35,4 +35,13 @@ class RoleAiConsentForm(FlaskForm):
     requires_consent = BooleanField(
         "The LLM judge needs the candidate's consent for this role",
         description="Without consent, answers are scored by the embedding match only.",
+    )
+
+
+class NoticeForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired("Give the notice a title."), Length(max=200)])
+    body = TextAreaField(
+        "Text shown to candidates",
+        validators=[DataRequired("Write the notice's text."), Length(max=20_000)],
+        description="A new version is added; earlier versions and the consents given to them stay.",
     )

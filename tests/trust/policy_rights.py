@@ -10,4 +10,5 @@ POLICY = {
     "trust.export_json": HIRING,
     "trust.erase": frozenset({Role.RECRUITER}),
     "trust.role_ai_consent": HIRING,
+    "trust.notices": HIRING,
 }

@@ -19,13 +19,21 @@ from trust.consent import (
     consent_ledger,
     current_notice,
     judge_standing,
+    notice_versions,
+    publish_notice,
     record_consent_event,
     role_requires_consent,
     set_role_requires_consent,
 )
 from trust.erasure import erase_candidate, erasure_requests, find_erasure, record_erasure_request
 from trust.export import export_candidate
-from trust.forms_rights import ConsentEventForm, EraseForm, ErasureRequestForm, RoleAiConsentForm
+from trust.forms_rights import (
+    ConsentEventForm,
+    EraseForm,
+    ErasureRequestForm,
+    NoticeForm,
+    RoleAiConsentForm,
+)
 from trust.views._blueprint import bp
 
 READERS = (Role.HIRING_MANAGER, Role.RECRUITER)
@@ -162,3 +170,33 @@ def role_ai_consent(role_id: int):
     elif form.is_submitted():
         flash_form_errors(form)
     return render_template("trust/rights/role.html", role=role, form=form)
+
+
+@bp.route("/notices", methods=["GET", "POST"])
+@require_role(*READERS)
+def notices():
+    """Show every version of the AI-use notice; hiring managers publish a new one."""
+    session = get_session()
+    latest = current_notice(session)
+    session.commit()  # the first notice version, created on first use
+    may_publish = bool(current_user.roles & {Role.HIRING_MANAGER, Role.ADMIN})
+    form = NoticeForm(data={"title": latest.title, "body": latest.body})
+    if form.validate_on_submit():
+        if not may_publish:
+            flash("Only hiring managers publish a new notice.", "error")
+        elif attempt(
+            session,
+            lambda: publish_notice(
+                session, title=form.title.data, body=form.body.data, actor_id=current_user.id
+            ),
+            "Published a new version of the AI-use notice; it is shown to candidates from now on.",
+        ):
+            return redirect(url_for("trust.notices"))
+    elif form.is_submitted():
+        flash_form_errors(form)
+    return render_template(
+        "trust/rights/notices.html",
+        versions=notice_versions(session),
+        form=form,
+        may_publish=may_publish,
+    )
