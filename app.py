@@ -51,6 +51,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from trust.consent import register_judge_consent_rule
 
     register_judge_consent_rule(app)
+    from trust.anonymised import register_unredacted_answer_rule
+
+    register_unredacted_answer_rule(app)
 
     from core.cli import register_commands
     from core.demo import register_demo_loader
@@ -59,6 +62,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from matching.demo import load_matching_demo
     from rubrics.demo import load_rubrics_demo
     from trust.demo_agreement import load_agreement_demo
+    from trust.demo_anonymised import load_anonymised_demo
     from trust.demo_impact import load_impact_demo
     from trust.demo_reliability import load_reliability_demo
     from trust.demo_rights import load_rights_demo
@@ -71,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_demo_loader(app, load_agreement_demo)
     register_demo_loader(app, load_impact_demo)
     register_demo_loader(app, load_rights_demo)
+    register_demo_loader(app, load_anonymised_demo)
     register_commands(app)
     from interviews.cli import interviews_group
     from matching.cli import matching_group

@@ -117,6 +117,9 @@ class JobRole(Base):
     interview_process: Mapped[str] = mapped_column(Text, default="")
     links: Mapped[list[Any]] = mapped_column(default=list)
     jd_is_llm_draft: Mapped[bool] = mapped_column(default=False)
+    # Interviewers (and both AI scorers) see this role's candidates under a pseudonym, with names,
+    # contact details, pronouns, ages and schools redacted (interviews.services.anonymity).
+    anonymised_review: Mapped[bool] = mapped_column(default=False)
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

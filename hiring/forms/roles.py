@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -80,6 +87,11 @@ class RoleForm(FlaskForm):
         validators=[Length(max=200)],
         description="The loop's name and rounds, e.g. “screen, ML theory, system design, coding”.",
     )
+    anonymised_review = BooleanField(
+        "Anonymised review",
+        description="Interviewers and both AI scorers see candidates under a pseudonym, with names, "
+        "emails, phones, links, pronouns, ages and schools hidden in profiles and transcripts.",
+    )
     summary = _jd_field("summary")
     use_cases = _jd_field("use_cases", "The concrete problems the team works on.")
     must_have = _jd_field("must_have", "One per line. Keep to what is truly required (8 at most).")
@@ -89,7 +101,15 @@ class RoleForm(FlaskForm):
     interview_process = _jd_field("interview_process", "The stages and a realistic timeline.")
     links = _jd_field("links", "One https:// link per line: papers, posts, talks, repositories.")
 
-    ROLE_DATA = ("title", "team", "location", "headcount", "target_start", "loop_name")
+    ROLE_DATA = (
+        "title",
+        "team",
+        "location",
+        "headcount",
+        "target_start",
+        "loop_name",
+        "anonymised_review",
+    )
 
     def set_people(self, managers: list[Any], recruiters: list[Any]) -> None:
         self.hiring_manager_id.choices = user_choices(managers, "— nobody yet —")

@@ -22,7 +22,11 @@ def can_view_role(user: Any, role: JobRole) -> bool:
 
 
 def can_view_candidate(user: Any, candidate: Candidate) -> bool:
-    return can_edit(user) or any(can_view_role(user, a.role) for a in candidate.applications)
+    """Editors see every candidate; interviewers those of their panels' roles, except on roles
+    that review anonymously (there they see a pseudonym on the interviews pages only)."""
+    return can_edit(user) or any(
+        can_view_role(user, a.role) and not a.role.anonymised_review for a in candidate.applications
+    )
 
 
 def ensure_can_view_role(user: Any, role: JobRole) -> None:

@@ -52,6 +52,7 @@ ROLE_FIELDS = (
     "target_start",
     "loop_name",
     "template_key",
+    "anonymised_review",
     *JD_FIELDS,
 )
 
@@ -179,6 +180,10 @@ def _clean_role_fields(session: Session, fields: dict[str, Any]) -> dict[str, An
         if fields["target_start"] is not None and not isinstance(fields["target_start"], date):
             raise DomainError("The target start must be a date.")
         cleaned["target_start"] = fields["target_start"]
+    if "anonymised_review" in fields:
+        if not isinstance(fields["anonymised_review"], bool):
+            raise DomainError("Anonymised review is either on or off.")
+        cleaned["anonymised_review"] = fields["anonymised_review"]
     if "hiring_manager_id" in fields:
         cleaned["hiring_manager_id"] = _member(
             session, fields["hiring_manager_id"], Role.HIRING_MANAGER, "hiring manager"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import current_app, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from core.auth import Role, require_role
@@ -13,7 +13,7 @@ from core.errors import DomainError
 from core.web import attempt, flash_form_errors
 from hiring.forms.pipeline import AddApplicationForm, BulkForm, MoveForm, choices
 from hiring.models import Application, JobRole, StageKind
-from hiring.services import candidates, pipeline, roles
+from hiring.services import anonymised, candidates, pipeline, roles
 from hiring.services.access import can_edit, ensure_can_view_role
 from hiring.views._blueprint import bp
 
@@ -54,6 +54,8 @@ def board(role_id: int):
         query=query,
         days_in_stage=pipeline.days_in_stage,
         candidate_pages="hiring.candidate_detail" in current_app.view_functions,
+        hide_identity=anonymised.identity_hidden(current_user, role),
+        label_of=partial(anonymised.candidate_label, current_user),
     )
 
 
@@ -141,6 +143,8 @@ def application_detail(application_id: int):
     session = get_session()
     application: Application = pipeline.get_application(session, application_id)
     ensure_can_view_role(current_user, application.role)
+    if anonymised.identity_hidden(current_user, application.role):
+        abort(403)  # the role reviews anonymously: its interviewers see no candidate's identity
     form = MoveForm(back="application")
     form.to_stage.choices = choices(stage_choices(application.role))
     form.to_stage.data = application.stage_id

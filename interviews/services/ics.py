@@ -40,12 +40,20 @@ def _stamp(value: datetime) -> str:
     return as_utc(value).strftime("%Y%m%dT%H%M%SZ")
 
 
-def round_ics(round_: InterviewRound, kit_url: str = "", *, now: datetime | None = None) -> str:
-    """The round as a VCALENDAR with one VEVENT in UTC, with CRLF line endings."""
+def round_ics(
+    round_: InterviewRound,
+    kit_url: str = "",
+    *,
+    now: datetime | None = None,
+    candidate_label: str | None = None,
+) -> str:
+    """The round as a VCALENDAR with one VEVENT in UTC, with CRLF line endings; the candidate is
+    called ``candidate_label`` when given (a pseudonym under anonymised review)."""
     if round_.scheduled_at is None:
         raise DomainError("This round has no date yet; schedule it before downloading it.")
     loop = round_.loop
-    candidate, role = loop.application.candidate.name, loop.application.role.title
+    candidate = candidate_label or loop.application.candidate.name
+    role = loop.application.role.title
     interviewers = ", ".join(card.interviewer.name for card in round_.scorecards) or "nobody yet"
     description = [
         f"{round_.kind.label} round ({round_.duration_minutes} minutes) with {candidate} for {role}.",

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from core.audit import record_audit
 from core.db import utcnow
+from hiring.services.anonymised import candidate_label
 from interviews.models import (
     InterviewLoop,
     InterviewRound,
@@ -78,7 +79,8 @@ def reminder_text(scorecard: Scorecard, link: str, now: datetime) -> str:
     hours = int((now - as_utc(scorecard.due_at)).total_seconds() // 3600)
     late = f"{hours} hour{'s' if hours != 1 else ''}" if hours < 48 else f"{hours // 24} days"
     return (
-        f"Your scorecard for the {round_.title} round with {application.candidate.name} "
+        f"Your scorecard for the {round_.title} round with "
+        f"{candidate_label(scorecard.interviewer, application)} "
         f"({application.role.title}) was due {as_utc(scorecard.due_at):%Y-%m-%d %H:%M} UTC, "
         f"{late} ago. Please submit it: {link}"
     )
@@ -210,7 +212,7 @@ def send_overdue_reminders(
                     "scorecard_id": card.id,
                     "interviewer": card.interviewer.email,
                     "round": card.round.title,
-                    "candidate": card.round.loop.application.candidate.name,
+                    "candidate": candidate_label(card.interviewer, card.round.loop.application),
                     "due_at": as_utc(card.due_at).isoformat(),
                     "reminded_recently": recent,
                 }
@@ -253,7 +255,8 @@ def _remind(
     session.add(reminder)
     if mailer is not None:
         subject = (
-            f"Scorecard overdue: {card.round.title} with {card.round.loop.application.candidate.name}"
+            f"Scorecard overdue: {card.round.title} with "
+            f"{candidate_label(card.interviewer, card.round.loop.application)}"
         )
         try:
             mailer.send(card.interviewer.email, subject, reminder.message)

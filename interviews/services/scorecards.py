@@ -17,6 +17,7 @@ from core.audit import record_audit
 from core.db import utcnow
 from core.errors import DomainError
 from hiring.services.analytics import csv_cell
+from hiring.services.anonymised import candidate_label
 from interviews.models import (
     InterviewLoop,
     InterviewRound,
@@ -247,7 +248,7 @@ def export_scorecards_csv(user: Any, loop: InterviewLoop) -> str:
     for card in shown_scorecards(user, loop):
         base = [
             loop.id,
-            application.candidate.name,
+            candidate_label(user, application),
             application.role.title,
             card.round.title,
             card.interviewer.name,

@@ -22,7 +22,7 @@ from interviews.forms.runs import AssignForm, CancelLoopForm, ScheduleForm
 from interviews.forms.scorecards import scorecard_form
 from interviews.jobs.reminders import remind_overdue_scorecards
 from interviews.models import InterviewRound
-from interviews.services import loops, scorecards, visibility
+from interviews.services import anonymity, loops, scorecards, visibility
 from interviews.services.ics import round_ics as build_round_ics
 from interviews.views._blueprint import bp
 from rubrics.content import LEVEL_NAMES
@@ -202,7 +202,8 @@ def round_ics(round_id: int):
     round_ = _round_for_kit(round_id)
     kit_url = url_for("interviews.kit", round_id=round_.id, _external=True)
     try:
-        text = build_round_ics(round_, kit_url)
+        label = anonymity.candidate_label(current_user, round_.loop.application)
+        text = build_round_ics(round_, kit_url, candidate_label=label)
     except DomainError as error:  # not scheduled yet: say so (the link only shows once it is)
         return render_template(
             "interviews/runs/no_date.html", round=round_, message=error.message, runner=_is_runner()

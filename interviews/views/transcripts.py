@@ -23,7 +23,7 @@ from interviews.forms.transcripts import (
     transcript_from,
 )
 from interviews.models import InterviewRound, Transcript, TranscriptStatus
-from interviews.services import visibility
+from interviews.services import anonymity, visibility
 from interviews.services.transcripts import results as transcript_results
 from interviews.services.transcripts import scoring as service
 from interviews.views._blueprint import bp
@@ -49,8 +49,11 @@ def _transcript(transcript_id: int, *, edit: bool = False) -> Transcript:
 
 def _import_form(round_: InterviewRound, *, submitted: bool = False) -> ImportTranscriptForm:
     form = ImportTranscriptForm() if submitted else ImportTranscriptForm(formdata=None)
+    mode = anonymity.review_mode(current_user, round_.loop.application)
     form.document_id.choices = [
-        SelectChoice(d.id, f"{d.title or 'Transcript'} ({d.created_at:%Y-%m-%d})")
+        SelectChoice(
+            d.id, f"{anonymity.show_label(mode, d.title) or 'Transcript'} ({d.created_at:%Y-%m-%d})"
+        )
         for d in service.candidate_transcripts(round_)
     ]
     return form
@@ -176,12 +179,13 @@ def transcript_detail(transcript_id: int):
     results = transcript_results.transcript_results(session, transcript, with_scores=visible)
     editable = service.can_edit_transcripts(current_user, transcript.round)
     run = session.get(JobRun, transcript.job_run_id) if transcript.job_run_id else None
+    mode = anonymity.review_mode(current_user, loop.application)
     return render_template(
         "interviews/transcripts/detail.html",
         transcript=transcript,
         round=transcript.round,
         results=results,
-        pieces=transcript_results.body_pieces(transcript, results) if visible else None,
+        shown=anonymity.show_transcript(mode, transcript, results, with_evidence=visible),
         visible=visible,
         blind_reason=visibility.blind_reason(current_user, loop),
         can_edit=editable,

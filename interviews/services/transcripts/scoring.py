@@ -15,7 +15,7 @@ from core.errors import ConflictError, DomainError, NotFoundError
 from core.jobs import JobRun, JobStatus, enqueue_after_commit, reconcile_run
 from hiring.models import Candidate, CandidateDocument, DocumentKind
 from interviews.models import InterviewRound, Transcript, TranscriptAnswer, TranscriptStatus
-from interviews.services import visibility
+from interviews.services import anonymity, visibility
 from interviews.services.transcripts.alignment import Encoder, QuestionTarget, align_answers
 from interviews.services.transcripts.formats import TranscriptText, read_pasted_transcript
 from interviews.services.transcripts.segmentation import segment_transcript
@@ -325,7 +325,8 @@ def score_transcript(
     refusals: set[str] = set()
     for number, row in enumerate(rows):
         progress(5 + int(number * share), f"Answer {number + 1} of {len(rows)}: {row.question.title}")
-        answer = record_answer(session, question=row.question, text=row.text, actor_id=actor_id)
+        text = anonymity.scoring_text(transcript.round.loop.application, row.text)
+        answer = record_answer(session, question=row.question, text=text, actor_id=actor_id)
         row.answer_id = answer.id  # linked first: the judge's permission rules follow the link
         allowed, refusal = judge_permission(session, answer)
         if not allowed:
