@@ -28,7 +28,9 @@ from interviews.services.transcripts import results as transcript_results
 from interviews.services.transcripts import scoring as service
 from interviews.views._blueprint import bp
 from rubrics.content import LEVEL_NAMES
+from rubrics.models import Answer
 from rubrics.scoring.judge import judge_unavailable_reason
+from rubrics.services.judge_permission import judge_permission
 
 READERS = (Role.HIRING_MANAGER, Role.RECRUITER, Role.INTERVIEWER)
 
@@ -164,6 +166,18 @@ def _align_form(transcript: Transcript, row=None) -> AlignForm:
     return form
 
 
+def _judge_refusals(session, results) -> dict[int, str]:
+    """Why the LLM judge may not score an unjudged answer (consent, anonymisation), by answer id."""
+    refusals = {}
+    for result in results:
+        answer_id = result.row.answer_id
+        if answer_id and result.judge is None:
+            allowed, reason = judge_permission(session, session.get(Answer, answer_id))
+            if not allowed:
+                refusals[answer_id] = reason
+    return refusals
+
+
 @bp.get("/transcripts/<int:transcript_id>")
 @require_role(*READERS)
 def transcript_detail(transcript_id: int):
@@ -194,6 +208,7 @@ def transcript_detail(transcript_id: int):
         confirm_form=ConfirmForm(),
         run=run,
         judge_reason=judge_unavailable_reason(current_app.config),
+        judge_refusals=_judge_refusals(session, results) if visible else {},
         flag_text=transcript_results.FLAG_TEXT,
         level_names=LEVEL_NAMES,
         scoring=transcript.status is TranscriptStatus.SCORING,

@@ -15,6 +15,9 @@ def test_documented_environment_names():
         "EMBEDDING_MODEL": "LOOPWISE_EMBEDDING_MODEL",
         "SMTP_URL": "LOOPWISE_SMTP_URL",
         "MAIL_FROM": "LOOPWISE_MAIL_FROM",
+        "GATE_MARGIN": "LOOPWISE_GATE_MARGIN",
+        "SELF_ID_ROLES": "LOOPWISE_SELF_ID_ROLES",
+        "RETENTION_DAYS": "LOOPWISE_RETENTION_DAYS",
     }
 
 

@@ -7,11 +7,13 @@ import pytest
 from sqlalchemy import select
 
 from core.audit import AuditEvent
+from core.auth import Role
 from core.errors import DomainError
 from core.jobs import JobRun
 from hiring.models import ConsentStatus
 from interviews.models import Transcript
 from interviews.services.transcripts import scoring
+from tests.interviews.test_transcript_views import client_for
 from tests.interviews.test_transcripts_job import (  # noqa: F401 - fixtures
     fake_judge,
     judge,
@@ -19,6 +21,7 @@ from tests.interviews.test_transcripts_job import (  # noqa: F401 - fixtures
     run_worker,
     stored_transcript,
 )
+from tests.support.factories import create_test_user
 from tests.support.hiring_factories import create_candidate
 from trust.consent import (
     JUDGE_REFUSAL,
@@ -81,7 +84,12 @@ def test_consent_to_a_new_notice_version_needs_that_version_shown(session):
         publish_notice(session, title="AI use, revised", body="We now also ...", actor_id=None)
 
 
-def test_the_judge_is_not_run_without_consent_when_the_role_requires_it(session, app, judge):  # noqa: F811
+def test_the_judge_is_not_run_without_consent_when_the_role_requires_it(
+    session,
+    app,
+    judge,  # noqa: F811
+    no_csrf,
+):
     register_judge_consent_rule(app)
     loop = onsite_loop(session)
     candidate, role = loop.application.candidate, loop.application.role
@@ -96,6 +104,10 @@ def test_the_judge_is_not_run_without_consent_when_the_role_requires_it(session,
     assert judge.requests == [], "the judge was never asked"
     for row in session.get(Transcript, transcript.id).answers[:2]:
         assert {score.scorer for score in row.answer.scores} == {"embedding"}
+    manager = create_test_user(roles=[Role.HIRING_MANAGER], email="hm-consent@tests.example")
+    session.commit()
+    page = client_for(app, manager.email).get(f"/interviews/transcripts/{transcript.id}")
+    assert f"not run, {JUDGE_REFUSAL}" in page.get_data(as_text=True)  # said where the scores are
 
     candidate = session.get(type(candidate), candidate.id)
     record(session, candidate, SHOWN)
