@@ -224,7 +224,9 @@ def test_stages_can_be_added_renamed_and_reordered_but_end_stages_stay(session):
         roles.rename_role_stage(session, lead, "offer", actor_id=None)
     assert lead.name == "Lead"
     assert actions(session, role.id).count("role.stages_changed") == 3
-    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "role.stages_changed")).first()
+    event = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "role.stages_changed").order_by(AuditEvent.id)
+    ).first()
     assert "Take-home" not in event.before["stages"] and "Take-home" in event.after["stages"]
 
 
