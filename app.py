@@ -42,6 +42,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     for blueprint in (core_bp, hiring_bp, interviews_bp, rubrics_bp, matching_bp, trust_bp):
         app.register_blueprint(blueprint)
+    from api import init_app as init_api
+
+    init_api(app)
     from interviews.services.visibility import register_rubric_answer_rule
 
     register_rubric_answer_rule(app)

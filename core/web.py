@@ -21,6 +21,7 @@ NAVIGATION = (
     ("Rubrics", "rubrics.index"),
     ("Matching", "matching.index"),
     ("Trust", "trust.index"),
+    ("API", "api_tokens.tokens"),
     ("Users", "core.users"),
     ("Audit log", "core.audit_log"),
     ("Jobs", "core.jobs_admin"),

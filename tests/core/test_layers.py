@@ -13,6 +13,7 @@ ALLOWED = {
     "interviews": {"core", "hiring", "rubrics", "interviews"},
     "matching": {"core", "hiring", "rubrics", "interviews", "matching"},
     "trust": {"core", "hiring", "rubrics", "interviews", "matching", "trust"},
+    "api": {"core", "hiring", "rubrics", "interviews", "matching", "trust", "api"},
 }
 
 
