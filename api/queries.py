@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
+from core.db import escape_like
 from hiring.models import (
     Application,
     Candidate,
@@ -82,10 +83,6 @@ def list_roles(
     return cursor_page(session, statement, JobRole.id, "roles", cursor, limit)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def list_candidates(
     session: Session,
     principal: Any,
@@ -107,7 +104,7 @@ def list_candidates(
         )
         statement = statement.where(Candidate.id.in_(visible))
     if q and q.strip():
-        pattern = f"%{_escape_like(q.strip().lower())}%"
+        pattern = f"%{escape_like(q.strip().lower())}%"
         statement = statement.where(func.lower(Candidate.name).like(pattern, escape="\\"))
     if source is not None:
         statement = statement.where(Candidate.source == source)

@@ -132,6 +132,11 @@ class Page(Generic[T]):
         return self.page < self.pages
 
 
+def escape_like(text: str) -> str:
+    """``text`` with LIKE's wildcards and backslash escaped, for ``like(pattern, escape="\\")``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def paginate(session: Session, statement: Select[Any], page: int, per_page: int) -> Page[Any]:
     """Run ``statement`` for one page of results, with the total count."""
     page = max(1, page)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.audit import record_audit
+from core.db import escape_like
 from core.embeddings import embed, get_model
 from hiring.models import Application, Candidate, CandidateSource, JobRole, RoleStage, pool_members
 from matching.extraction import SkillExtractor, default_extractor
@@ -183,7 +184,7 @@ def _filtered(statement, filters: RankingFilters):
     if filters.source is not None:
         statement = statement.where(Candidate.source == filters.source)
     if filters.location.strip():
-        needle = filters.location.strip().replace("%", r"\%").replace("_", r"\_")
+        needle = escape_like(filters.location.strip())
         statement = statement.where(Candidate.location.ilike(f"%{needle}%", escape="\\"))
     return statement
 

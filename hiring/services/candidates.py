@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.audit import record_audit
-from core.db import Page, get_or_raise, paginate, utcnow
+from core.db import Page, escape_like, get_or_raise, paginate, utcnow
 from core.errors import ConflictError, DomainError, NotFoundError
 from hiring.models import Candidate, CandidateDocument, CandidateSource, ConsentStatus, DocumentKind
 
@@ -238,8 +238,7 @@ def json_text_contains(column: Any, needle: str, *, exact_item: bool = False) ->
     """A LIKE on the JSON text of a list column (portable across SQLite and PostgreSQL)."""
     encoded = json.dumps(needle.lower())
     encoded = encoded if exact_item else encoded[1:-1]
-    escaped = encoded.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(cast(column, String)).like(f"%{escaped}%", escape="\\")
+    return func.lower(cast(column, String)).like(f"%{escape_like(encoded)}%", escape="\\")
 
 
 def find_candidates_by_emails(
@@ -274,7 +273,7 @@ def list_candidates(
     if query:
         statement = statement.where(
             or_(
-                func.lower(Candidate.name).like(f"%{_escape_like(query.lower())}%", escape="\\"),
+                func.lower(Candidate.name).like(f"%{escape_like(query.lower())}%", escape="\\"),
                 json_text_contains(Candidate.emails, query),
                 json_text_contains(Candidate.tags, query),
                 json_text_contains(Candidate.skills, query),
@@ -286,10 +285,6 @@ def list_candidates(
         statement = statement.where(Candidate.is_prospect.is_(prospects))
     statement = statement.order_by(Candidate.created_at.desc(), Candidate.id.desc())
     return paginate(session, statement, page, per_page)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # ---------------------------------------------------------------- changes

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from core.audit import record_audit
-from core.db import Page, get_or_raise, paginate
+from core.db import Page, escape_like, get_or_raise, paginate
 from core.errors import ConflictError, DomainError, NotFoundError
 from rubrics import golden
 from rubrics.content import (
@@ -156,10 +156,6 @@ def list_rubrics(
             )
         )
     return paginate(session, statement, page, per_page)
-
-
-def escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def list_packs(session: Session) -> list[str]:

@@ -9,14 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from core.audit import record_audit
-from core.db import Page, get_or_raise, paginate
+from core.db import Page, escape_like, get_or_raise, paginate
 from core.errors import ConflictError, DomainError
 from rubrics.models import Answer, Question, QuestionCategory, Rubric
 from rubrics.services.library import (
     clean_key,
     clean_pack,
     clean_title,
-    escape_like,
     flush_unique,
     get_rubric,
 )
