@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from core.audit import record_audit
 from core.db import escape_like
 from core.embeddings import embed, get_model
-from hiring.models import Application, Candidate, CandidateSource, JobRole, RoleStage, pool_members
+from hiring.models import Application, Candidate, CandidateSource, JobRole, pool_members
 from matching.extraction import SkillExtractor, default_extractor
 from matching.models import CandidateVector, MatchWeights
 from matching.profiles import CandidateProfile, Passage, RoleProfile, candidate_profile, role_profile
@@ -244,12 +244,4 @@ def match_one(session: Session, role: JobRole, candidate: Candidate) -> MatchRes
     candidate_profile_, passage_vectors = matcher.candidate(candidate)
     return match(
         profile, candidate_profile_, role_vectors, passage_vectors, role_weights(session, role.id)
-    )
-
-
-def role_stages(session: Session, role: JobRole) -> list[RoleStage]:
-    return list(
-        session.scalars(
-            select(RoleStage).where(RoleStage.role_id == role.id).order_by(RoleStage.position)
-        )
     )

@@ -24,7 +24,6 @@ from matching.ranking import (
     Matcher,
     RankingFilters,
     rank_role,
-    role_stages,
     role_weights,
     set_role_weights,
 )
@@ -111,7 +110,7 @@ def role_ranking(role_id: int):
     ensure_can_view_role(current_user, role)
     form = RankingFilterForm(request.args)
     form.stage.choices = [SelectChoice("", "Any stage")] + [
-        SelectChoice(stage.id, stage.name) for stage in role_stages(session, role)
+        SelectChoice(stage.id, stage.name) for stage in role.stages
     ]
     form.pool.choices = [SelectChoice("", "Any pool")] + [
         SelectChoice(pool.id, pool.name) for pool, _count in list_pools(session)
