@@ -6,8 +6,6 @@ what they parsed through hiring.services.candidates, which validates and audits.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -23,6 +21,7 @@ from hiring.services.candidates import (
     create_candidate,
     find_candidates_by_emails,
 )
+from hiring.services.csv_exchange import CANDIDATE_COLUMNS, read_csv
 
 TRANSCRIPT_TITLE = "Imported interview transcript"
 PARAGRAPH_MIN_WORDS = 25  # a line this long is prose (summary, transcript), not a title or a skill
@@ -38,19 +37,7 @@ TITLE_WORDS = frozenset(
     owner programmer quantitative computer cloud platform solutions nlp visiting group general
     global regional sales marketing operations project program technology it""".split()
 )
-CSV_COLUMNS = (
-    "name",
-    "email",
-    "phone",
-    "location",
-    "headline",
-    "links",
-    "skills",
-    "tags",
-    "source",
-    "referrer",
-)
-MAX_CSV_ROWS = 2000
+CSV_COLUMNS = CANDIDATE_COLUMNS
 
 
 # ---------------------------------------------------------------- profile text
@@ -342,48 +329,26 @@ def _row_fields(raw: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
 
 def parse_candidates_csv(text: str) -> CsvPreview:
     """Check every row of a candidates CSV (header: name,email,...,source,referrer; lists use ";")."""
-    reader = csv.DictReader(io.StringIO(text), restval="", restkey="_extra")
-    header = [name.strip().lower() for name in reader.fieldnames or []]
-    if "name" not in header:
-        raise DomainError(
-            f"The first line must be the header: {','.join(CSV_COLUMNS)}. Nothing was saved."
-        )
-    unknown = [name for name in header if name not in CSV_COLUMNS]
-    if unknown:
-        raise DomainError(
-            f"Unknown columns: {', '.join(unknown)}. Use: {','.join(CSV_COLUMNS)}. Nothing was saved."
-        )
-    reader.fieldnames = header
+    lines = read_csv(text, columns=CSV_COLUMNS, required=[("name",)], header_hint=",".join(CSV_COLUMNS))
     rows: list[CsvRow] = []
     seen_emails: dict[str, int] = {}
-    try:
-        for raw in reader:
-            if not any((value or "").strip() for key, value in raw.items() if key != "_extra"):
-                continue
-            if len(rows) >= MAX_CSV_ROWS:
-                raise DomainError(f"Import at most {MAX_CSV_ROWS} rows at a time. Nothing was saved.")
-            fields, errors = _row_fields({k: (v or "") for k, v in raw.items() if k != "_extra"})
-            if raw.get("_extra"):
-                errors.append("The row has more cells than the header.")
-            for email in fields.get("emails", []):
-                if email in seen_emails:
-                    errors.append(f"{email} is also on line {seen_emails[email]} of this file.")
-                seen_emails.setdefault(email, reader.line_num)
-            rows.append(
-                CsvRow(
-                    line=reader.line_num,
-                    name=(raw.get("name") or "").strip(),
-                    email=(raw.get("email") or "").strip(),
-                    fields=fields,
-                    errors=tuple(errors),
-                )
+    for line in lines:
+        fields, errors = _row_fields(line.cells)
+        if line.too_many_cells:
+            errors.append("The row has more cells than the header.")
+        for email in fields.get("emails", []):
+            if email in seen_emails:
+                errors.append(f"{email} is also on line {seen_emails[email]} of this file.")
+            seen_emails.setdefault(email, line.line)
+        rows.append(
+            CsvRow(
+                line=line.line,
+                name=line.cells.get("name", ""),
+                email=line.cells.get("email", ""),
+                fields=fields,
+                errors=tuple(errors),
             )
-    except csv.Error as error:
-        raise DomainError(
-            f"The CSV is malformed near line {reader.line_num}: {error}. Nothing was saved."
-        ) from None
-    if not rows:
-        raise DomainError("The CSV has a header but no rows. Nothing was saved.")
+        )
     return CsvPreview(rows=tuple(rows))
 
 
