@@ -6,14 +6,20 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
 from api.models import IdempotencyKey
+from core.db import utcnow
+
+# As long as a client may sensibly retry one write (Stripe keeps keys for 24 hours too); older keys
+# are neither replayed nor kept: `flask api prune` deletes them, and a reused one starts afresh.
+IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,20 @@ def _find(session: Session, token_id: int, key: str) -> IdempotencyKey | None:
     return session.scalar(statement)
 
 
+def _expired(record: IdempotencyKey, now: datetime) -> bool:
+    created_at = record.created_at
+    if created_at.tzinfo is None:  # SQLite hands datetimes back without a zone; all are UTC
+        created_at = created_at.replace(tzinfo=UTC)
+    return now - created_at > IDEMPOTENCY_TTL
+
+
+def prune_idempotency_keys(session: Session, now: datetime | None = None) -> int:
+    """Delete the stored outcomes older than IDEMPOTENCY_TTL; returns how many went."""
+    cutoff = (now or utcnow()) - IDEMPOTENCY_TTL
+    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+    return result.rowcount or 0
+
+
 def run_once(
     session: Session,
     *,
@@ -64,6 +84,10 @@ def run_once(
         session.commit()
         return outcome
     existing = _find(session, token_id, key)
+    if existing is not None and _expired(existing, utcnow()):
+        session.delete(existing)
+        session.flush()
+        existing = None
     if existing is not None:
         return _replay(existing, fingerprint)
     outcome = write()

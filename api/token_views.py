@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from api.forms import TokenForm
-from api.tokens import create_api_token, get_user_token, list_user_tokens, revoke_api_token, token_state
-from core.auth import Role, require_login
+from api.tokens import (
+    create_api_token,
+    get_any_token,
+    get_user_token,
+    list_all_tokens,
+    list_user_tokens,
+    revoke_api_token,
+    token_state,
+)
+from core.auth import Role, require_login, require_role
 from core.db import get_session, utcnow
 from core.errors import DomainError
 from core.forms import ConfirmForm
@@ -82,3 +90,32 @@ def revoke_token(token: str):
             f"The token “{api_token.name}” is revoked.",
         )
     return redirect(url_for("api_tokens.tokens"))
+
+
+@bp.get("/all")
+@require_role(Role.ADMIN)
+def all_tokens():
+    """Every user's tokens, for administrators: who holds which roles through the API."""
+    page = list_all_tokens(
+        get_session(),
+        page=request.args.get("page", 1, type=int) or 1,
+        per_page=current_app.config["PER_PAGE"],
+    )
+    return render_template(
+        "api/all_tokens.html", page=page, token_state=token_state, confirm_form=ConfirmForm()
+    )
+
+
+@bp.post("/all/<token>/revoke")
+@require_role(Role.ADMIN)
+def revoke_any_token(token: str):
+    """Revoke another user's token, e.g. when it leaked or its owner left; audited."""
+    session = get_session()
+    api_token = get_any_token(session, token)
+    if ConfirmForm().validate_on_submit():
+        attempt(
+            session,
+            lambda: revoke_api_token(session, api_token, actor_id=current_user.id),
+            f"{api_token.user.email}'s token “{api_token.name}” is revoked.",
+        )
+    return redirect(url_for("api_tokens.all_tokens", page=request.args.get("page", 1, type=int)))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from api.models import ApiToken
 from core.audit import record_audit
 from core.auth import Role, User
-from core.db import utcnow
+from core.db import Page, paginate, utcnow
 from core.errors import DomainError, NotFoundError
 
 TOKEN_KIND = "lw"
@@ -121,6 +121,21 @@ def list_user_tokens(session: Session, user_id: int) -> list[ApiToken]:
     return list(session.scalars(statement.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
+def list_all_tokens(session: Session, *, page: int, per_page: int) -> Page[ApiToken]:
+    """Every user's tokens for administrators: never-revoked first, then newest first."""
+    statement = select(ApiToken).order_by(
+        ApiToken.revoked_at.is_not(None), ApiToken.created_at.desc(), ApiToken.id.desc()
+    )
+    return paginate(session, statement, page, per_page)
+
+
+def get_any_token(session: Session, prefix: str) -> ApiToken:
+    token = session.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
+    if token is None:
+        raise NotFoundError("There is no token with that prefix.")
+    return token
+
+
 def get_user_token(session: Session, user_id: int, prefix: str) -> ApiToken:
     token = session.scalar(
         select(ApiToken).where(ApiToken.prefix == prefix, ApiToken.user_id == user_id)
@@ -131,7 +146,9 @@ def get_user_token(session: Session, user_id: int, prefix: str) -> ApiToken:
 
 
 def revoke_api_token(session: Session, token: ApiToken, *, actor_id: int) -> None:
-    """Revoke a token for good; it is refused from the next request on. Audited."""
+    """Revoke a token for good (its owner, or an administrator); refused from the next request on.
+
+    Audited with the actor, so the owner can see that an administrator revoked it."""
     if token.revoked_at is not None:
         raise DomainError(f"The token “{token.name}” is already revoked.")
     token.revoked_at = utcnow()
@@ -141,7 +158,7 @@ def revoke_api_token(session: Session, token: ApiToken, *, actor_id: int) -> Non
         action="api_token.revoked",
         object_type="api_token",
         object_id=token.id,
-        summary=f"“{token.name}” ({token.prefix})",
+        summary=f"{token.user.email}: “{token.name}” ({token.prefix})",
         before={"revoked_at": None},
         after={"revoked_at": token.revoked_at.isoformat()},
     )

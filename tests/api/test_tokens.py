@@ -79,7 +79,7 @@ def test_a_revoked_token_is_refused_with_401(app, client, no_csrf, issue_token):
         assert get_session().scalar(select(AuditEvent).where(AuditEvent.action == "api_token.revoked"))
 
 
-def test_nobody_else_can_revoke_a_token(app, client, no_csrf, issue_token):
+def test_the_own_tokens_page_revokes_only_your_own_tokens(app, client, no_csrf, issue_token):
     _, api = issue_token([Role.RECRUITER])
     with app.app_context():
         other = create_test_user(roles=[Role.ADMIN])
@@ -87,6 +87,27 @@ def test_nobody_else_can_revoke_a_token(app, client, no_csrf, issue_token):
     sign_in(client, other.email)
     assert client.post(f"/api/tokens/{api.secret.split('_')[1]}/revoke").status_code == 404
     assert api.get("/roles").status_code == 200
+
+
+def test_an_administrator_sees_and_revokes_anyones_token(app, client, no_csrf, issue_token):
+    owner, api = issue_token([Role.RECRUITER])
+    prefix = api.secret.split("_")[1]
+    with app.app_context():
+        admin = create_test_user(roles=[Role.ADMIN])
+        get_session().commit()
+    sign_in(client, admin.email)
+    listing = client.get("/api/tokens/all").get_data(as_text=True)
+    assert owner.email in listing and f"lw_{prefix}_" in listing
+    assert api.secret.split("_", 2)[2] not in listing
+
+    assert client.post(f"/api/tokens/all/{prefix}/revoke").status_code == 302
+    assert api.get("/roles").status_code == 401
+    with app.app_context():
+        revoked = select(AuditEvent).where(AuditEvent.action == "api_token.revoked")
+        audit = get_session().scalar(revoked.order_by(AuditEvent.id.desc()))
+        assert audit.actor_id == admin.id and owner.email in audit.summary
+    again = client.post(f"/api/tokens/all/{prefix}/revoke", follow_redirects=True)
+    assert "already revoked" in again.get_data(as_text=True)
 
 
 def test_an_expired_token_is_refused(app, issue_token):
