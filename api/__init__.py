@@ -7,6 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the API and the token page; the API is CSRF-exempt because it takes no cookies."""
+    import api.interview_views  # noqa: F401  (its routes join api_bp before it is registered)
     from api.errors import register_routing_errors
     from api.token_views import bp as tokens_bp
     from api.views import bp as api_bp

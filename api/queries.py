@@ -24,6 +24,14 @@ from hiring.models import (
     role_interviewers,
 )
 from hiring.services.access import can_edit
+from interviews.models import (
+    InterviewLoop,
+    InterviewRound,
+    LoopStatus,
+    Scorecard,
+    Transcript,
+)
+from interviews.services.visibility import LOOP_RUNNERS
 
 
 @dataclass(frozen=True)
@@ -135,3 +143,38 @@ def list_applications(
         stage_ids = select(RoleStage.id).where(func.lower(RoleStage.name) == stage.strip().lower())
         statement = statement.where(Application.stage_id.in_(stage_ids))
     return cursor_page(session, statement, Application.id, "applications", cursor, limit)
+
+
+def list_loops(
+    session: Session,
+    principal: Any,
+    *,
+    role_id: int | None,
+    status: LoopStatus | None,
+    cursor: str | None,
+    limit: int,
+) -> CursorPage:
+    """Interview loops by id; interviewers see only the loops they have a scorecard on
+    (interviews.services.visibility.can_view_loop)."""
+    statement = select(InterviewLoop)
+    if not principal.roles & LOOP_RUNNERS:
+        own = (
+            select(InterviewRound.loop_id)
+            .join(Scorecard, Scorecard.round_id == InterviewRound.id)
+            .where(Scorecard.interviewer_id == principal.id)
+        )
+        statement = statement.where(InterviewLoop.id.in_(own))
+    if role_id is not None:
+        role_loops = select(Application.id).where(Application.role_id == role_id)
+        statement = statement.where(InterviewLoop.application_id.in_(role_loops))
+    if status is not None:
+        statement = statement.where(InterviewLoop.status == status)
+    return cursor_page(session, statement, InterviewLoop.id, "loops", cursor, limit)
+
+
+def list_round_transcripts(
+    session: Session, round_id: int, *, cursor: str | None, limit: int
+) -> CursorPage:
+    """A round's transcripts by id (the caller was checked against the round's loop)."""
+    statement = select(Transcript).where(Transcript.round_id == round_id)
+    return cursor_page(session, statement, Transcript.id, f"transcripts-{round_id}", cursor, limit)
