@@ -45,6 +45,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from api import init_app as init_api
 
     init_api(app)
+    from webhooks import init_app as init_webhooks
+
+    init_webhooks(app)
     from interviews.services.visibility import register_rubric_answer_rule
 
     register_rubric_answer_rule(app)
@@ -80,6 +83,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_demo_loader(app, load_rights_demo)
     register_demo_loader(app, load_anonymised_demo)
     register_commands(app)
+    from api.cli import api_group
     from interviews.cli import interviews_group
     from matching.cli import matching_group
     from rubrics.cli import rubrics_group
@@ -91,4 +95,5 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.cli.add_command(judge_group)
     app.cli.add_command(matching_group)
     app.cli.add_command(trust_group)
+    app.cli.add_command(api_group)
     return app

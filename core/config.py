@@ -22,6 +22,8 @@ ENVIRONMENT_NAMES: dict[str, str] = {
     "GATE_MARGIN": "LOOPWISE_GATE_MARGIN",  # allowed drop in golden-set agreement (default 0.05)
     "SELF_ID_ROLES": "LOOPWISE_SELF_ID_ROLES",
     "RETENTION_DAYS": "LOOPWISE_RETENTION_DAYS",
+    "WEBHOOK_TIMEOUT": "LOOPWISE_WEBHOOK_TIMEOUT",  # seconds per webhook attempt (default 5)
+    "WEBHOOK_MAX_ATTEMPTS": "LOOPWISE_WEBHOOK_MAX_ATTEMPTS",  # then the delivery is failed (default 6)
 }
 
 DEFAULTS: dict[str, Any] = {

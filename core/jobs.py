@@ -444,6 +444,8 @@ def worker_command(queues: tuple[str, ...], burst: bool, simple: bool) -> None:
     requeued = requeue_lost_runs(get_session(), app)
     if requeued:
         click.echo(f"Sent {requeued} queued job run(s) that Redis had lost.")
+    for hook in app.extensions["jobs"]["on_worker_start"]:
+        hook(app)
     worker = make_worker(app, queues or QUEUE_NAMES, simple=simple)
     click.echo(
         f"Worker listening on {', '.join(queues or QUEUE_NAMES)} at {app.extensions['jobs']['url']}"
@@ -452,7 +454,8 @@ def worker_command(queues: tuple[str, ...], burst: bool, simple: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["jobs"] = {"connection": None, "url": None}
+    # on_worker_start: callables(app) that packages above core add, e.g. webhooks' lost-delivery sweep.
+    app.extensions["jobs"] = {"connection": None, "url": None, "on_worker_start": []}
     if not event.contains(AppSession, "after_commit", _send_pending):
         event.listen(AppSession, "after_commit", _send_pending)
         event.listen(AppSession, "after_transaction_end", _drop_rolled_back)

@@ -22,6 +22,7 @@ NAVIGATION = (
     ("Matching", "matching.index"),
     ("Trust", "trust.index"),
     ("API", "api_tokens.tokens"),
+    ("Webhooks", "webhooks.subscriptions"),
     ("Users", "core.users"),
     ("Audit log", "core.audit_log"),
     ("Jobs", "core.jobs_admin"),

@@ -13,7 +13,9 @@ ALLOWED = {
     "interviews": {"core", "hiring", "rubrics", "interviews"},
     "matching": {"core", "hiring", "rubrics", "interviews", "matching"},
     "trust": {"core", "hiring", "rubrics", "interviews", "matching", "trust"},
-    "api": {"core", "hiring", "rubrics", "interviews", "matching", "trust", "api"},
+    # Webhooks read the audit trail only, so any layer's audited change can be an event.
+    "webhooks": {"core", "webhooks"},
+    "api": {"core", "hiring", "rubrics", "interviews", "matching", "trust", "webhooks", "api"},
 }
 
 

@@ -17,6 +17,8 @@ from hiring import models as hiring
 from interviews import models as interviews
 from tests.support import interview_factories, rubric_factories
 from tests.support.factories import create_test_user
+from webhooks.delivery import new_delivery
+from webhooks.models import WebhookDelivery, WebhookSubscription
 
 DEFAULT_STAGES = [
     ("Lead", hiring.StageKind.ACTIVE),
@@ -95,6 +97,28 @@ def sample_transcript() -> interviews.Transcript:
     return transcript
 
 
+def sample_webhook_subscription() -> WebhookSubscription:
+    subscription = WebhookSubscription(
+        url="https://hooks.sample.example/loopwise",
+        events=["candidate.created"],
+        secret="whsec_sample",
+    )
+    get_session().add(subscription)
+    get_session().flush()
+    return subscription
+
+
+def sample_webhook_delivery() -> WebhookDelivery:
+    delivery = new_delivery(
+        get_session(),
+        sample_webhook_subscription(),
+        "ping",
+        {"object_type": "webhook_subscription", "object_id": None, "summary": "Sample"},
+    )
+    get_session().flush()
+    return delivery
+
+
 def url_values(rule: Rule, owner_id: int | None) -> dict[str, object]:
     session = get_session()
     values: dict[str, object] = {}
@@ -169,6 +193,10 @@ def url_values(rule: Rule, owner_id: int | None) -> dict[str, object]:
             values[name] = sample_offer().id
         elif name == "template_key":
             values[name] = "ml-engineer"
+        elif name == "subscription_id":
+            values[name] = sample_webhook_subscription().id
+        elif name == "delivery_id":
+            values[name] = sample_webhook_delivery().id
         else:
             raise AssertionError(f"teach tests/support/samples.py a sample for <{name}> in {rule.rule}")
     return values

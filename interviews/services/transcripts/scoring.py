@@ -350,4 +350,19 @@ def score_transcript(
     }
     if refusals:
         summary["judge_not_run"] = "; ".join(sorted(refusals))
+    # Counts only, never levels: the audit trail feeds webhooks (the scores.ready event).
+    record_audit(
+        session,
+        actor_id=actor_id,
+        action="transcript.scored",
+        object_type="transcript",
+        object_id=transcript.id,
+        summary=f"Scored {len(rows)} answers of transcript {transcript.id}",
+        after={
+            "answers_scored": len(rows),
+            "unaligned": summary["unaligned"],
+            "round_id": transcript.round_id,
+            "application_id": transcript.round.loop.application_id,
+        },
+    )
     return summary
