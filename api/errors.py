@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from core.errors import ConflictError, DomainError, NotFoundError
@@ -65,7 +66,11 @@ def _http_error(error: HTTPException) -> Response:
     message = error.description or error.name
     if status == 413:
         message = "The request body is too large. Nothing was saved."
-    return error_response(status, HTTP_CODES.get(status, "http_error"), message)
+    response = error_response(status, HTTP_CODES.get(status, "http_error"), message)
+    for name, value in error.get_headers():  # e.g. Allow on a 405
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def register_error_handlers(bp: Blueprint) -> None:
@@ -87,6 +92,18 @@ def register_error_handlers(bp: Blueprint) -> None:
 
     # core.errors answers 413 by status code, which Flask prefers to a blueprint's class handler.
     bp.register_error_handler(413, http_error)
+
+    @bp.errorhandler(DataError)
+    @bp.errorhandler(OverflowError)
+    def value_out_of_range(error: Exception):
+        # The last line of defence when a value slipped past the schemas: PostgreSQL refusing a
+        # number or text (DataError), or sqlite3 a number past 64 bits (OverflowError).
+        if isinstance(error, OverflowError) and "SQLite INTEGER" not in str(error):
+            return unexpected_error(error)
+        log.warning("The database refused a value on %s %s: %s", request.method, request.path, error)
+        return error_response(
+            422, "value_out_of_range", "A number or text in the request cannot be stored or compared."
+        )
 
     @bp.errorhandler(Exception)
     def unexpected_error(error: Exception):

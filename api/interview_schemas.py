@@ -6,12 +6,11 @@ response: those fields are null, and ``hidden_reason`` says why.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StrictBool, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from api.schemas import Out, PageQuery, Strict
+from api.schemas import Out, PageQuery, QueryId, Strict, Text, UtcDatetime
 from core.jobs import JobStatus
 from interviews.models import (
     BlindMode,
@@ -34,7 +33,7 @@ HIDDEN_REASON = "Why the fields above are null for this caller; null when nothin
 
 
 class LoopQuery(PageQuery):
-    role_id: int | None = Field(None, ge=1)
+    role_id: QueryId | None = None
     status: LoopStatus | None = None
 
 
@@ -47,16 +46,16 @@ class TranscriptQuery(PageQuery):
 
 class RatingIn(Strict):
     rating: StrictInt | None = Field(None, ge=1, le=4, description="1 to 4; null while undecided.")
-    note: Annotated[StrictStr, Field(max_length=MAX_NOTE)] = ""
+    note: Annotated[Text, Field(max_length=MAX_NOTE)] = ""
 
 
 class ScorecardSave(Strict):
     """The whole scorecard: competencies left out are saved as unrated, without evidence."""
 
-    ratings: dict[Annotated[StrictStr, Field(max_length=120)], RatingIn] = Field(
+    ratings: dict[Annotated[Text, Field(max_length=120)], RatingIn] = Field(
         default_factory=dict, max_length=50, description="By competency key of the round."
     )
-    takeaways: Annotated[StrictStr, Field(max_length=MAX_TAKEAWAYS)] = ""
+    takeaways: Annotated[Text, Field(max_length=MAX_TAKEAWAYS)] = ""
     recommendation: Recommendation | None = None
     submit: StrictBool = Field(
         False, description="Submit it (it must be complete); false saves a draft."
@@ -64,10 +63,10 @@ class ScorecardSave(Strict):
 
 
 class TranscriptCreate(Strict):
-    text: Annotated[StrictStr, Field(max_length=MAX_TRANSCRIPT_BYTES)] = Field(
+    text: Annotated[Text, Field(max_length=MAX_TRANSCRIPT_BYTES)] = Field(
         description="The transcript as plain text: paragraphs or speaker-labelled turns."
     )
-    source_name: Annotated[StrictStr, Field(max_length=300)] = ""
+    source_name: Annotated[Text, Field(max_length=300)] = ""
 
 
 class ScoringStart(Strict):
@@ -76,7 +75,7 @@ class ScoringStart(Strict):
 
 class VoteCreate(Strict):
     vote: Vote
-    comment: Annotated[StrictStr, Field(max_length=MAX_TEXT_CHARS)] = ""
+    comment: Annotated[Text, Field(max_length=MAX_TEXT_CHARS)] = ""
 
 
 class RevealCreate(Strict):
@@ -85,8 +84,8 @@ class RevealCreate(Strict):
 
 class DecisionCreate(Strict):
     outcome: DecisionOutcome
-    rationale: Annotated[StrictStr, Field(min_length=1, max_length=MAX_RATIONALE_CHARS)]
-    supersede_reason: Annotated[StrictStr, Field(max_length=MAX_RATIONALE_CHARS)] = Field(
+    rationale: Annotated[Text, Field(min_length=1, max_length=MAX_RATIONALE_CHARS)]
+    supersede_reason: Annotated[Text, Field(max_length=MAX_RATIONALE_CHARS)] = Field(
         "", description="Required when a decision is already recorded: why this one replaces it."
     )
 
@@ -105,8 +104,8 @@ class ScorecardStateOut(BaseModel):
     id: int
     interviewer: PersonOut
     status: ScorecardStatus
-    submitted_at: datetime | None
-    due_at: datetime | None
+    submitted_at: UtcDatetime | None
+    due_at: UtcDatetime | None
 
 
 class RoundOut(BaseModel):
@@ -115,7 +114,7 @@ class RoundOut(BaseModel):
     kind: RoundKind
     title: str
     duration_minutes: int
-    scheduled_at: datetime | None
+    scheduled_at: UtcDatetime | None
     location: str
     interviewers: list[PersonOut]
     scorecards: list[ScorecardStateOut]
@@ -129,7 +128,7 @@ class LoopOut(BaseModel):
     status: LoopStatus
     blind_mode: BlindMode
     debrief_open: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class LoopDetailOut(LoopOut):
@@ -159,8 +158,8 @@ class ScorecardOut(BaseModel):
     interviewer: PersonOut
     is_own: bool
     status: ScorecardStatus
-    submitted_at: datetime | None
-    due_at: datetime | None
+    submitted_at: UtcDatetime | None
+    due_at: UtcDatetime | None
     editable: bool = Field(description="The caller's own scorecard, on a loop still taking feedback.")
     ratings: list[RatingOut] | None
     takeaways: str | None
@@ -192,7 +191,7 @@ class JobRunOut(Out):
     status: JobStatus
     progress: int
     message: str
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class TranscriptOut(BaseModel):
@@ -201,7 +200,7 @@ class TranscriptOut(BaseModel):
     status: TranscriptStatus
     source_format: str
     source_name: str
-    created_at: datetime
+    created_at: UtcDatetime
     answers: list[AlignedAnswerOut]
     job_run: JobRunOut | None
 
@@ -277,17 +276,17 @@ class BallotOut(BaseModel):
     voted: bool
     vote: Vote | None = Field(description="Null while the votes are sealed (except one's own).")
     comment: str
-    cast_at: datetime | None
+    cast_at: UtcDatetime | None
     is_own: bool
 
 
 class DebriefOut(BaseModel):
     loop_id: int
     status: str = Field(description="not_open, open, revealed or closed.")
-    opened_at: datetime | None
+    opened_at: UtcDatetime | None
     opened_early: bool
-    revealed_at: datetime | None
-    closed_at: datetime | None
+    revealed_at: UtcDatetime | None
+    closed_at: UtcDatetime | None
     voted_count: int
     ballots: list[BallotOut]
     tally: dict[str, int] = Field(description="Votes per option; empty until revealed.")
@@ -303,7 +302,7 @@ class DecisionOut(Out):
     decided_by_id: int | None
     supersedes_id: int | None
     supersede_reason: str
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class DecisionList(BaseModel):

@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from api.errors import ApiError
+from api.schemas import MAX_ID
 from core.db import escape_like
 from hiring.models import (
     Application,
@@ -52,7 +53,12 @@ def decode_cursor(listing: str, cursor: str | None) -> int:
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         after = data["a"]
-        if data["l"] != listing or not isinstance(after, int) or isinstance(after, bool) or after < 0:
+        if (
+            data["l"] != listing
+            or not isinstance(after, int)
+            or isinstance(after, bool)
+            or not 0 <= after <= MAX_ID
+        ):
             raise ValueError
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise ApiError(400, "invalid_cursor", "The cursor is not one this listing handed out.") from None

@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+)
 
 from hiring.models import CandidateSource, RoleStatus, StageKind
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
+# Ids are PostgreSQL `integer` columns: a larger number can name no row, and the database would
+# refuse to compare with it (SQLite: overflow) instead of answering "none".
+MAX_ID = 2**31 - 1
+
+
+def storable_text(value: str) -> str:
+    """Refuse text no database column can hold: NUL characters (PostgreSQL) and lone surrogates."""
+    if "\x00" in value:
+        raise ValueError("Text may not contain NUL (\\u0000) characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("Text must be valid Unicode (this has a lone surrogate).") from None
+    return value
+
+
+def as_utc(value: datetime) -> datetime:
+    """Every stored datetime is UTC; SQLite hands them back without a zone."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+# Use these for every string and id a client sends, and every datetime the API answers with.
+Text = Annotated[StrictStr, AfterValidator(storable_text)]
+QueryText = Annotated[str, AfterValidator(storable_text)]
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]
+UtcDatetime = Annotated[datetime, AfterValidator(as_utc)]
 
 
 class Strict(BaseModel):
@@ -21,6 +57,11 @@ class Strict(BaseModel):
 
 class Out(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _utc_datetimes(cls, value: Any) -> Any:
+        return as_utc(value) if isinstance(value, datetime) else value
 
 
 # ---------------------------------------------------------------- errors
@@ -50,7 +91,9 @@ class OpenApiDocument(BaseModel):
 
 
 class PageQuery(Strict):
-    cursor: str | None = Field(None, max_length=200, description="next_cursor of the previous page.")
+    cursor: QueryText | None = Field(
+        None, max_length=200, description="next_cursor of the previous page."
+    )
     limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
@@ -59,14 +102,14 @@ class RoleQuery(PageQuery):
 
 
 class CandidateQuery(PageQuery):
-    q: str | None = Field(None, max_length=200, description="Part of the candidate's name.")
+    q: QueryText | None = Field(None, max_length=200, description="Part of the candidate's name.")
     source: CandidateSource | None = None
     prospect: bool | None = None
 
 
 class ApplicationQuery(PageQuery):
-    role_id: int | None = Field(None, ge=1)
-    stage: str | None = Field(None, max_length=80, description="A stage name, e.g. Applied.")
+    role_id: QueryId | None = None
+    stage: QueryText | None = Field(None, max_length=80, description="A stage name, e.g. Applied.")
 
 
 class IdempotencyHeaders(BaseModel):
@@ -84,20 +127,18 @@ class IdempotencyHeaders(BaseModel):
 
 # ---------------------------------------------------------------- bodies
 
-Text200 = Annotated[StrictStr, Field(max_length=200)]
-Label = Annotated[StrictStr, Field(max_length=100)]
+Text200 = Annotated[Text, Field(max_length=200)]
+Label = Annotated[Text, Field(max_length=100)]
 
 
 class CandidateCreate(Strict):
-    name: Annotated[StrictStr, Field(min_length=1, max_length=200)]
-    emails: list[Annotated[StrictStr, Field(max_length=254)]] = Field(
-        default_factory=list, max_length=20
-    )
+    name: Annotated[Text, Field(min_length=1, max_length=200)]
+    emails: list[Annotated[Text, Field(max_length=254)]] = Field(default_factory=list, max_length=20)
     phones: list[Text200] = Field(default_factory=list, max_length=20)
     location: Text200 = ""
-    links: list[Annotated[StrictStr, Field(max_length=500)]] = Field(default_factory=list, max_length=50)
-    headline: Annotated[StrictStr, Field(max_length=300)] = ""
-    summary: Annotated[StrictStr, Field(max_length=20_000)] = ""
+    links: list[Annotated[Text, Field(max_length=500)]] = Field(default_factory=list, max_length=50)
+    headline: Annotated[Text, Field(max_length=300)] = ""
+    summary: Annotated[Text, Field(max_length=20_000)] = ""
     skills: list[Label] = Field(default_factory=list, max_length=200)
     tags: list[Label] = Field(default_factory=list, max_length=100)
     source: CandidateSource = CandidateSource.APPLIED
@@ -110,8 +151,8 @@ class CandidateCreate(Strict):
 
 
 class MoveCreate(Strict):
-    to_stage_id: StrictInt = Field(ge=1)
-    reason: Annotated[StrictStr, Field(max_length=300)] = ""
+    to_stage_id: Id
+    reason: Annotated[Text, Field(max_length=300)] = ""
 
 
 # ---------------------------------------------------------------- responses
@@ -170,7 +211,7 @@ class ApplicationOut(Out):
     stage_entered_at: datetime
 
 
-class MoveOut(BaseModel):
+class MoveOut(Out):
     id: int
     from_stage_id: int | None
     to_stage_id: int

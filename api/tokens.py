@@ -182,7 +182,9 @@ def authenticate_bearer(session: Session, authorization: str | None) -> TokenPri
         raise TokenRefused("Send a personal API token: Authorization: Bearer lw_<prefix>_<secret>.")
     kind, _, rest = value.strip().partition("_")
     prefix, _, secret = rest.partition("_")
-    if kind != TOKEN_KIND or not prefix or not secret:
+    # Prefixes are hex: anything else (a NUL, which PostgreSQL refuses in text) is never looked up.
+    well_formed = prefix.isascii() and prefix.isalnum() and len(prefix) <= 32
+    if kind != TOKEN_KIND or not well_formed or not secret:
         raise TokenRefused("That is not a Loopwise API token.")
     token = session.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
     if token is None or not hmac.compare_digest(token.secret_hash, hash_secret(secret)):

@@ -14,6 +14,7 @@ from api.auth import check_token_access, current_principal, open_document, token
 from api.errors import API_PREFIX, ApiError, register_error_handlers
 from api.idempotency import Outcome, request_hash, run_once
 from api.schemas import (
+    MAX_ID,
     ApplicationOut,
     ApplicationPage,
     ApplicationQuery,
@@ -55,6 +56,7 @@ def errors(*codes: str) -> dict[str, type[BaseModel]]:
 def authenticate_and_check_body() -> None:
     """Authenticate first (nothing is read for a refused token), then accept JSON bodies only."""
     check_token_access()
+    _refuse_ids_out_of_range()
     if request.method not in ("POST", "PUT", "PATCH"):
         return
     request.max_content_length = current_app.config.get("API_MAX_BODY_BYTES", DEFAULT_MAX_BODY)
@@ -62,10 +64,17 @@ def authenticate_and_check_body() -> None:
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
     try:
         body = request.get_json()
-    except BadRequest:
+    except (BadRequest, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise ApiError(400, "invalid_json", "The body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise ApiError(422, "validation_failed", "The body must be a JSON object.")
+
+
+def _refuse_ids_out_of_range() -> None:
+    """An <int:...> path id past the id columns' range names nothing: 404 before any query sees it."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and not 0 <= value <= MAX_ID:
+            raise ApiError(404, "not_found", "There is no record with that id.")
 
 
 def _dump(model: type[BaseModel], obj: Any) -> dict[str, Any]:
