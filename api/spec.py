@@ -17,8 +17,10 @@ spec = SpecTree(
     version="1",
     openapi_version="3.1.0",
     description=(
-        "Roles, candidates, applications and stage moves. Authenticate with a personal API token "
-        "(Authorization: Bearer lw_<prefix>_<secret>), created on the API tokens page."
+        "Roles, candidates, applications and stage moves; interview loops, scorecards (blind until "
+        "your own is submitted), transcripts with both AI scorers' scores, debrief votes and "
+        "decisions. Authenticate with a personal API token (Authorization: Bearer "
+        "lw_<prefix>_<secret>), created on the API tokens page. POSTs accept an Idempotency-Key."
     ),
     security_schemes=[
         SecurityScheme(
