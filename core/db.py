@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import JSON, Connection, DateTime, Engine, Enum, MetaData, Select, create_engine, event
 from sqlalchemy import func as sql_func
 from sqlalchemy import select as sql_select
@@ -57,7 +57,7 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _configure_sqlite_connection)
             # pysqlite opens transactions lazily, which breaks SAVEPOINTs; let SQLAlchemy begin them.
-            event.listen(self.engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+            event.listen(self.engine, "begin", _begin_sqlite_transaction)
         self.session_factory = sessionmaker(self.engine, class_=AppSession, expire_on_commit=False)
 
     def bind_to(self, connection: Connection) -> None:
@@ -75,6 +75,18 @@ def _engine_options(url: str) -> dict[str, Any]:
         # The web process and rq workers share the file: wait for locks instead of failing.
         return {"connect_args": {"timeout": 30}}
     return {"pool_pre_ping": True}
+
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    # In WAL mode a transaction that reads, then writes fails at once with "database is locked"
+    # when another process committed in between; BEGIN IMMEDIATE takes the write lock first and
+    # waits its turn (pysqlite's 5 s busy timeout). Only write requests pay for it; jobs, whose
+    # transactions can be long, keep deferred ones.
+    write_request = has_request_context() and request.method not in READ_ONLY_METHODS
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write_request else "BEGIN")
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
