@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -26,6 +27,7 @@ from hiring.models import (
 MAX_REASON_LENGTH = 300
 ACCEPTING_STATUSES = frozenset({RoleStatus.OPEN, RoleStatus.ON_HOLD})
 CANDIDATE_CHOICES_LIMIT = 50
+BOARD_PAGE_SIZE = 25  # cards per stage and page of a board
 
 
 # ---------------------------------------------------------------- reading
@@ -72,7 +74,9 @@ def days_in_stage(application: Application, now: datetime | None = None) -> int:
 @dataclass
 class BoardColumn:
     stage: RoleStage
-    applications: list[Application] = field(default_factory=list)
+    applications: list[Application] = field(default_factory=list)  # the cards of this page
+    count: int = 0  # every application at this stage
+    first: int = 1  # the position in the stage of the first card shown (1-based)
 
 
 @dataclass
@@ -80,21 +84,67 @@ class Board:
     role: JobRole
     columns: list[BoardColumn]  # the ACTIVE stages in order, then the HIRED stage(s)
     closed: list[BoardColumn]  # REJECTED and WITHDRAWN stages, shown apart
+    page: int = 1
+    per_page: int = BOARD_PAGE_SIZE
 
     @property
     def total(self) -> int:
-        return sum(len(c.applications) for c in [*self.columns, *self.closed])
+        return sum(c.count for c in [*self.columns, *self.closed])
+
+    @property
+    def pages(self) -> int:
+        """Enough pages for the fullest stage."""
+        fullest = max((c.count for c in [*self.columns, *self.closed]), default=0)
+        return max(1, math.ceil(fullest / self.per_page))
 
 
-def build_board(session: Session, role: JobRole) -> Board:
-    """Group the role's applications by stage, oldest arrival in a stage first."""
+def build_board(
+    session: Session, role: JobRole, *, page: int = 1, per_page: int = BOARD_PAGE_SIZE
+) -> Board:
+    """Group the role's applications by stage, oldest arrival in a stage first, ``per_page`` cards
+    per stage and page (a large requisition has thousands); every column keeps its full count."""
+    counts = dict(
+        session.execute(
+            select(Application.stage_id, func.count())
+            .where(Application.role_id == role.id)
+            .group_by(Application.stage_id)
+        ).all()
+    )
+    pages = max(1, math.ceil(max(counts.values(), default=0) / per_page))
+    page = min(max(1, page), pages)
+    start = (page - 1) * per_page
+    # Number each stage's applications in board order, then load only this page's slice of each.
+    ranked = (
+        select(
+            Application.id,
+            func.row_number()
+            .over(
+                partition_by=Application.stage_id,
+                order_by=(Application.stage_entered_at, Application.id),
+            )
+            .label("position"),
+        )
+        .where(Application.role_id == role.id)
+        .subquery()
+    )
     applications = session.scalars(
         select(Application)
-        .where(Application.role_id == role.id)
-        .options(selectinload(Application.candidate))
+        .join(ranked, ranked.c.id == Application.id)
+        .where(
+            Application.role_id == role.id,  # lets the planner use the role's index here too
+            ranked.c.position > start,
+            ranked.c.position <= start + per_page,
+        )
+        .options(
+            # A card shows the candidate's name and source only: skip the profile's JSON fields.
+            selectinload(Application.candidate).load_only(Candidate.id, Candidate.name, Candidate.source)
+        )
         .order_by(Application.stage_entered_at, Application.id)
     ).all()
-    by_stage: dict[int, BoardColumn] = {stage.id: BoardColumn(stage) for stage in role.stages}
+    by_stage = {
+        stage.id: BoardColumn(stage, count=counts.get(stage.id, 0), first=start + 1)
+        for stage in role.stages
+    }
     for application in applications:
         by_stage[application.stage_id].applications.append(application)
     ordered = sorted(role.stages, key=lambda s: s.position)
@@ -103,6 +153,8 @@ def build_board(session: Session, role: JobRole) -> Board:
         role=role,
         columns=[by_stage[s.id] for s in ordered if s.kind in open_kinds],
         closed=[by_stage[s.id] for s in ordered if s.kind not in open_kinds],
+        page=page,
+        per_page=per_page,
     )
 
 

@@ -6,6 +6,7 @@ from functools import partial
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from core.auth import Role, require_role
 from core.db import get_session
@@ -26,6 +27,20 @@ def stage_choices(role: JobRole, *, active_only: bool = False) -> list[tuple[int
     return [(s.id, s.name) for s in stages if not active_only or s.kind is StageKind.ACTIVE]
 
 
+def stage_options(stages: list[tuple[int, str]]) -> dict[int, Markup]:
+    """The ``<option>`` list of a card's move form, once per current stage: a board renders
+    hundreds of cards but only a dozen different lists."""
+    return {
+        current: Markup("").join(
+            Markup('<option value="{}"{}>{}</option>').format(
+                stage_id, Markup(" selected") if stage_id == current else "", name
+            )
+            for stage_id, name in stages
+        )
+        for current, _ in stages
+    }
+
+
 def board_url(role_id: int, application_id: int | None = None) -> str:
     anchor = f"application-{application_id}" if application_id else None
     return url_for("hiring.board", role_id=role_id, _anchor=anchor)
@@ -39,15 +54,17 @@ def board(role_id: int):
     role = roles.get_role(session, role_id)
     ensure_can_view_role(current_user, role)
     query = request.args.get("q", "").strip()[:100]
+    stages = stage_choices(role)
     add_form = AddApplicationForm()
     add_form.stage_id.choices = choices(
         [(0, "Default (Applied)"), *stage_choices(role, active_only=True)]
     )
     return render_template(
         "hiring/pipeline/board.html",
-        board=pipeline.build_board(session, role),
+        board=pipeline.build_board(session, role, page=request.args.get("page", 1, type=int)),
         editable=can_edit(current_user),
-        stages=stage_choices(role),
+        stages=stages,
+        stage_options=stage_options(stages),
         bulk_form=BulkForm(),
         add_form=add_form,
         addable=pipeline.candidates_to_add(session, role, query) if can_edit(current_user) else [],

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.audit import record_audit
 from core.auth import Role, User, UserRole
 from core.db import get_or_raise
-from core.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError, NotFoundError
 from hiring.models import Application, JobRole, RoleStage
 from interviews.models import (
     InterviewLoop,
@@ -26,7 +26,7 @@ from interviews.models import (
     TemplateStatus,
 )
 from rubrics.content import ContentError, RubricContent, parse_content
-from rubrics.models import Question, RubricVersion
+from rubrics.models import Question, Rubric, RubricVersion
 
 # The pipeline stages whose applications are waiting for a loop (the default stage names).
 LOOP_STAGES = ("Onsite loop", "Debrief")
@@ -50,8 +50,20 @@ def get_loop(session: Session, loop_id: int) -> InterviewLoop:
     return get_or_raise(session, InterviewLoop, loop_id, "No such interview loop.")
 
 
+# The kit (and the other round pages) reads every round's scorecards of the loop (who may see
+# what): load them in two queries instead of one per round.
+_ROUND_LOADING = (
+    joinedload(InterviewRound.loop)
+    .selectinload(InterviewLoop.rounds)
+    .selectinload(InterviewRound.scorecards),
+)
+
+
 def get_round(session: Session, round_id: int) -> InterviewRound:
-    return get_or_raise(session, InterviewRound, round_id, "No such interview round.")
+    round_ = session.get(InterviewRound, round_id, options=_ROUND_LOADING)
+    if round_ is None:
+        raise NotFoundError("No such interview round.")
+    return round_
 
 
 def published_loop(session: Session, role_id: int) -> LoopTemplate | None:
@@ -145,9 +157,15 @@ class KitQuestion:
 
 def round_questions(session: Session, round_: InterviewRound) -> list[KitQuestion]:
     """The round's questions in order, each with its latest published rubric content."""
+    found = session.scalars(
+        select(Question)
+        .where(Question.id.in_(round_.question_ids))
+        .options(selectinload(Question.rubric).selectinload(Rubric.versions))
+    )
+    by_id = {question.id: question for question in found}
     result = []
     for question_id in round_.question_ids:
-        question = session.get(Question, question_id)
+        question = by_id.get(question_id)
         if question is None:
             continue  # removed from the bank since the loop started
         version = question.rubric.latest_version

@@ -15,16 +15,18 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.audit import record_audit
 from core.auth import Role, User
 from core.db import get_or_raise, utcnow
-from core.errors import ConflictError, DomainError
+from core.errors import ConflictError, DomainError, NotFoundError
+from hiring.models import Application, JobRole
 from interviews.models import (
     Debrief,
     DebriefVote,
     InterviewLoop,
+    InterviewRound,
     LoopStatus,
     Scorecard,
     ScorecardStatus,
@@ -38,9 +40,29 @@ MAX_TEXT_CHARS = 2_000
 # ---------------------------------------------------------------- reading
 
 
+# Everything the debrief page walks through, loaded in a few queries rather than one per round,
+# scorecard and panelist.
+_DEBRIEF_LOADING = (
+    joinedload(InterviewLoop.application)
+    .joinedload(Application.role)
+    .joinedload(JobRole.hiring_manager),
+    joinedload(InterviewLoop.application).joinedload(Application.candidate),
+    joinedload(InterviewLoop.template),
+    joinedload(InterviewLoop.debrief).selectinload(Debrief.votes).joinedload(DebriefVote.voter),
+    selectinload(InterviewLoop.decisions),
+    selectinload(InterviewLoop.rounds)
+    .selectinload(InterviewRound.scorecards)
+    .joinedload(Scorecard.interviewer),
+    selectinload(InterviewLoop.rounds).selectinload(InterviewRound.transcripts),
+)
+
+
 def get_loop(session: Session, loop_id: int) -> InterviewLoop:
-    """Load a loop or raise NotFoundError."""
-    return get_or_raise(session, InterviewLoop, loop_id, "No such interview loop.")
+    """Load a loop (with its rounds, scorecards, panel and debrief) or raise NotFoundError."""
+    loop = session.get(InterviewLoop, loop_id, options=_DEBRIEF_LOADING)
+    if loop is None:
+        raise NotFoundError("No such interview loop.")
+    return loop
 
 
 def panel_members(loop: InterviewLoop) -> list[User]:
