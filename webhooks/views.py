@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -164,7 +166,11 @@ def deliveries(subscription_id: int):
 def delivery(delivery_id: int):
     """Show one delivery: its payload and every attempt."""
     row = get_delivery(get_session(), delivery_id)
-    return render_template("webhooks/delivery.html", delivery=row, confirm_form=ConfirmForm())
+    # Readable text for people (the sent body escapes non-ASCII); the template escapes it for HTML.
+    payload = json.dumps(row.payload, indent=2, sort_keys=True, ensure_ascii=False)
+    return render_template(
+        "webhooks/delivery.html", delivery=row, payload=payload, confirm_form=ConfirmForm()
+    )
 
 
 @bp.post("/deliveries/<int:delivery_id>/replay")
