@@ -99,7 +99,11 @@ def prospect_detail(candidate_id: int):
     other_pools = [pool for pool, _count in prospects.list_pools(session) if pool not in candidate.pools]
     pool_form.pool_id.choices = choices((pool.id, pool.name) for pool in other_pools)
     convert_form = ConvertForm()
-    convert_form.role_id.choices = choices((r.id, r.title) for r in pipeline.list_open_roles(session))
+    # A prospect already in a role's pipeline (e.g. sourced at "Lead") cannot apply to it again.
+    in_pipeline = {application.role_id for application in candidate.applications}
+    convert_form.role_id.choices = choices(
+        (r.id, r.title) for r in pipeline.list_open_roles(session) if r.id not in in_pipeline
+    )
     return render_template(
         "hiring/prospects/detail.html",
         candidate=candidate,

@@ -22,6 +22,7 @@ from hiring.models import (
     TouchpointKind,
 )
 from hiring.services import prospects
+from hiring.services.pipeline import add_application
 from tests.support.factories import create_test_user
 from tests.support.hiring_factories import create_application, create_candidate, create_role
 
@@ -369,6 +370,19 @@ def test_touchpoints_and_dates_through_the_prospect_page(client, app, recruiter)
     client.post(f"/hiring/touchpoints/{touchpoint_id}/delete")
     with app.app_context():
         assert get_session().get(Touchpoint, touchpoint_id) is None
+
+
+def test_convert_offers_only_roles_whose_pipeline_the_prospect_is_not_in(client, app, recruiter):
+    with app.app_context():
+        sourced_for = create_role(title="Sourced For Role")
+        other = create_role(title="Other Open Role")
+        person = prospect(name="Sam Sourced")
+        add_application(get_session(), candidate=person, role=sourced_for, actor_id=None)
+        get_session().commit()
+    page = client.get(f"/hiring/prospects/{person.id}").get_data(as_text=True)
+    convert_form = page[page.index(f"/hiring/prospects/{person.id}/convert") :]
+    assert f'value="{other.id}"' in convert_form
+    assert f'value="{sourced_for.id}"' not in convert_form
 
 
 def test_convert_and_pools_through_the_pages(client, app, recruiter):
