@@ -19,6 +19,7 @@ from app import create_app
 from core import jobs
 from core.cli import upgrade_database
 from core.db import get_database, get_session
+from tests.rubrics.fake_openai_server import FakeOpenAI, first_sentence_reply
 from tests.support.factories import create_test_user, sign_in
 
 
@@ -61,6 +62,24 @@ def reset_schema() -> None:
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="module")
+def fake_judge() -> Iterator[FakeOpenAI]:
+    """An OpenAI-compatible server on 127.0.0.1: the edge we do not own, replies recorded by hand."""
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def judge(app: Flask, fake_judge: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> FakeOpenAI:
+    """The app's LLM judge pointed at ``fake_judge``, which quotes each answer's first sentence."""
+    fake_judge.reset()
+    fake_judge.handler = first_sentence_reply
+    monkeypatch.setitem(app.config, "OPENAI_BASE_URL", fake_judge.base_url)
+    monkeypatch.setitem(app.config, "JUDGE_MODEL", "fake-judge")
+    monkeypatch.setitem(app.config, "OPENAI_API_KEY", "not-needed")
+    return fake_judge
 
 
 @pytest.fixture

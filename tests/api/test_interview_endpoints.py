@@ -4,7 +4,6 @@ votes, decisions, transcripts stored and scored by a real rq worker, and bodies 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -19,8 +18,7 @@ from core.db import get_session
 from core.jobs import JobRun
 from interviews.models import DebriefVote, Scorecard, ScorecardStatus, Transcript
 from tests.api.conftest import Bearer
-from tests.interviews.test_transcripts_job import ANSWERS, judge_reply, onsite_loop, run_worker
-from tests.rubrics.fake_openai_server import FakeOpenAI
+from tests.interviews.test_transcripts_job import ANSWERS, onsite_loop, run_worker
 from tests.support.hiring_factories import create_application, create_role
 from tests.support.interview_factories import create_interview_loop
 
@@ -272,22 +270,6 @@ def test_the_hiring_manager_records_the_decision(app, panel, issue_token):
 
 
 # ---------------------------------------------------------------- transcripts and scores
-
-
-@pytest.fixture(scope="module")
-def fake_judge() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
-def judge(app, fake_judge, monkeypatch) -> FakeOpenAI:
-    fake_judge.reset()
-    fake_judge.handler = judge_reply
-    monkeypatch.setitem(app.config, "OPENAI_BASE_URL", fake_judge.base_url)
-    monkeypatch.setitem(app.config, "JUDGE_MODEL", "fake-judge")
-    monkeypatch.setitem(app.config, "OPENAI_API_KEY", "not-needed")
-    return fake_judge
 
 
 @dataclass

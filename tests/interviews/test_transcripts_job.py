@@ -3,8 +3,7 @@ model, a judge over HTTP (our fake OpenAI server), a real rq worker on the test 
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 from rq.job import Job
@@ -25,7 +24,7 @@ from rubrics.services.pack_loading import load_packs
 from rubrics.services.scoring import record_answer
 from tests.interviews.test_transcript_alignment import SEED_QUESTIONS
 from tests.interviews.test_transcript_segmentation import SEED, needs_seed
-from tests.rubrics.fake_openai_server import FakeOpenAI, Reply, criterion_keys, fenced_answer
+from tests.rubrics.fake_openai_server import Reply
 from tests.support.interview_factories import create_interview_loop, create_loop_template
 
 ANSWERS = """Interviewer: How would you notice that a production model drifts, and retrain it safely?
@@ -70,32 +69,6 @@ def stored_transcript(session, loop: InterviewLoop, body: str = ANSWERS, round_n
 
 def run_worker(app) -> None:
     jobs.make_worker(app, ("default",), simple=True).work(burst=True)
-
-
-def judge_reply(request):
-    """A judge that quotes the answer's first sentence and gives level 3 on every criterion."""
-    quote = fenced_answer(request).split(".")[0]
-    body = {
-        key: {"level": 3, "rationale": "Explains it.", "evidence": [quote]}
-        for key in criterion_keys(request)
-    }
-    return Reply(content=json.dumps(body))
-
-
-@pytest.fixture(scope="module")
-def fake_judge() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
-def judge(app, fake_judge, monkeypatch) -> FakeOpenAI:
-    fake_judge.reset()
-    fake_judge.handler = judge_reply
-    monkeypatch.setitem(app.config, "OPENAI_BASE_URL", fake_judge.base_url)
-    monkeypatch.setitem(app.config, "JUDGE_MODEL", "fake-judge")
-    monkeypatch.setitem(app.config, "OPENAI_API_KEY", "not-needed")
-    return fake_judge
 
 
 def test_storing_a_transcript_aligns_it_and_leaves_small_talk_out(session):

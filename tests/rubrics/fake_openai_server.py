@@ -76,6 +76,16 @@ def criterion_keys(request: dict) -> list[str]:
     return re.findall(r'^Criterion "([a-z0-9_-]+)"', text, re.M)
 
 
+def first_sentence_reply(request: dict) -> Reply:
+    """A judge that quotes the answer's first sentence and gives level 3 on every criterion."""
+    quote = fenced_answer(request).split(".")[0]
+    body = {
+        key: {"level": 3, "rationale": "Explains it.", "evidence": [quote]}
+        for key in criterion_keys(request)
+    }
+    return Reply(content=json.dumps(body))
+
+
 class FakeOpenAI:
     """The server; use as a context manager or call ``start``/``stop``."""
 
