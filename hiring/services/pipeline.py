@@ -98,6 +98,24 @@ class Board:
         return max(1, math.ceil(fullest / self.per_page))
 
 
+def board_page_of(session: Session, application: Application, per_page: int = BOARD_PAGE_SIZE) -> int:
+    """The board page that shows ``application``: its place in its stage, in board order."""
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(Application)
+        .where(
+            Application.role_id == application.role_id,
+            Application.stage_id == application.stage_id,
+            (Application.stage_entered_at < application.stage_entered_at)
+            | (
+                (Application.stage_entered_at == application.stage_entered_at)
+                & (Application.id < application.id)
+            ),
+        )
+    )
+    return (ahead or 0) // per_page + 1
+
+
 def build_board(
     session: Session, role: JobRole, *, page: int = 1, per_page: int = BOARD_PAGE_SIZE
 ) -> Board:

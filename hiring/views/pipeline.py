@@ -41,9 +41,9 @@ def stage_options(stages: list[tuple[int, str]]) -> dict[int, Markup]:
     }
 
 
-def board_url(role_id: int, application_id: int | None = None) -> str:
+def board_url(role_id: int, application_id: int | None = None, page: int = 1) -> str:
     anchor = f"application-{application_id}" if application_id else None
-    return url_for("hiring.board", role_id=role_id, _anchor=anchor)
+    return url_for("hiring.board", role_id=role_id, page=page if page > 1 else None, _anchor=anchor)
 
 
 @bp.get("/roles/<int:role_id>/board")
@@ -122,7 +122,8 @@ def move_application(application_id: int):
         flash_form_errors(form)
     if form.back.data == "application":
         return redirect(url_for("hiring.application_detail", application_id=application.id))
-    return redirect(board_url(application.role_id, application.id))
+    page = pipeline.board_page_of(session, application)  # where the card is now: the end of its stage
+    return redirect(board_url(application.role_id, application.id, page))
 
 
 @bp.post("/roles/<int:role_id>/board/bulk")

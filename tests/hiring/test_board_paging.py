@@ -67,3 +67,23 @@ def test_the_board_page_shows_counts_and_links_to_the_next_page(client, app, no_
     second = client.get(f"/hiring/roles/{role_id}/board?page=2").get_data(as_text=True)
     assert f'id="application-{ids[-1]}"' in second and f'id="application-{ids[0]}"' not in second
     assert "Page 2 of 2" in second and "← Earlier arrivals" in second
+
+
+def test_a_moved_card_opens_the_board_on_its_page(client, app, no_csrf):
+    with app.app_context():
+        role = create_role()
+        _applications(role, "Recruiter screen", pipeline.BOARD_PAGE_SIZE + 1)
+        [moving] = _applications(role, "Applied", 1)
+        screen = next(s for s in role.stages if s.name == "Recruiter screen")
+        user = create_test_user(roles=[Role.RECRUITER])
+        get_session().commit()
+        role_id, screen_id = role.id, screen.id
+    sign_in(client, user.email)
+
+    moved = client.post(f"/hiring/applications/{moving}/move", data={"to_stage": screen_id})
+    # The card arrived last in a stage of 26: the second page, at its anchor.
+    assert moved.headers["Location"].endswith(
+        f"/hiring/roles/{role_id}/board?page=2#application-{moving}"
+    )
+    page = client.get(f"/hiring/roles/{role_id}/board?page=2").get_data(as_text=True)
+    assert f'id="application-{moving}"' in page
