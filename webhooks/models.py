@@ -80,6 +80,13 @@ class WebhookDelivery(Base):
     )
     replay_of: Mapped[WebhookDelivery | None] = relationship(remote_side=[id])
 
+    @property
+    def state(self) -> str:
+        """What people read: "retrying" for a pending delivery that has already failed once."""
+        if self.status is DeliveryStatus.PENDING and self.attempts:
+            return "retrying"
+        return self.status.value
+
 
 class WebhookAttempt(Base):
     """One HTTP request of a delivery and what came back (or why nothing did)."""

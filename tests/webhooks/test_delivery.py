@@ -150,6 +150,7 @@ def test_a_500_is_logged_and_retried_later_with_backoff(session, app, receiver, 
         500,
     )
     assert delivery.last_error == "The endpoint answered HTTP 500."
+    assert delivery.state == "retrying"  # what the delivery log shows
     [attempt] = delivery.attempt_log
     assert (attempt.status_code, attempt.succeeded) == (500, False)
     assert attempt.response_excerpt == "E" * 1024, "the response body is kept to 1 KB"
