@@ -24,13 +24,7 @@ from interviews.services.transcripts import scoring
 from rubrics.jobs import build_embedding_scorer
 from rubrics.models import Answer
 from tests.interviews.test_transcript_views import client_for, db
-from tests.interviews.test_transcripts_job import (  # noqa: F401  (fixtures)
-    fake_judge,
-    judge,
-    onsite_loop,
-    run_worker,
-    stored_transcript,
-)
+from tests.interviews.test_transcripts_job import onsite_loop, run_worker, stored_transcript
 from tests.support.factories import create_test_user
 
 NAME, EMAIL, SCHOOL = "Priya Raman", "priya.raman@example.org", "University of Toronto"

@@ -96,8 +96,7 @@ def test_judge_without_an_endpoint_says_so_and_reports_the_embedding_match(runne
 
 
 def test_the_judge_is_used_when_configured(runner, app, monkeypatch, tmp_path):
-    from tests.interviews.test_transcripts_job import judge_reply
-    from tests.rubrics.fake_openai_server import FakeOpenAI
+    from tests.rubrics.fake_openai_server import FakeOpenAI, first_sentence_reply
 
     path = tmp_path / "short.vtt"
     path.write_text(
@@ -108,7 +107,7 @@ def test_the_judge_is_used_when_configured(runner, app, monkeypatch, tmp_path):
         encoding="utf-8",
     )
     with FakeOpenAI() as server:
-        server.handler = judge_reply
+        server.handler = first_sentence_reply
         monkeypatch.setitem(app.config, "OPENAI_BASE_URL", server.base_url)
         monkeypatch.setitem(app.config, "JUDGE_MODEL", "fake-judge")
         result = runner.invoke(

@@ -14,13 +14,7 @@ from hiring.models import ConsentStatus
 from interviews.models import Transcript
 from interviews.services.transcripts import scoring
 from tests.interviews.test_transcript_views import client_for
-from tests.interviews.test_transcripts_job import (  # noqa: F401 - fixtures
-    fake_judge,
-    judge,
-    onsite_loop,
-    run_worker,
-    stored_transcript,
-)
+from tests.interviews.test_transcripts_job import onsite_loop, run_worker, stored_transcript
 from tests.support.factories import create_test_user
 from tests.support.hiring_factories import create_candidate
 from trust.consent import (
