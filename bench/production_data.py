@@ -38,7 +38,7 @@ from hiring.models import (
 )
 from hiring.services.jd_templates import list_templates
 from hiring.services.stages import DEFAULT_STAGES
-from interviews.demo import NOTES, TAKEAWAYS
+from interviews.demo import NOTES, TAKEAWAYS, recommendation_for
 from interviews.models import (
     BlindMode,
     Debrief,
@@ -50,7 +50,6 @@ from interviews.models import (
     LoopRound,
     LoopStatus,
     LoopTemplate,
-    Recommendation,
     Scorecard,
     ScorecardStatus,
     TemplateStatus,
@@ -467,16 +466,6 @@ def _applications(loader, counts, role_rows, candidate_ids) -> list[tuple[RoleRo
     return result
 
 
-def _recommendation(mean: float) -> Recommendation:
-    if mean >= 3.5:
-        return Recommendation.STRONG_YES
-    if mean >= 2.75:
-        return Recommendation.YES
-    if mean >= 2.0:
-        return Recommendation.NO
-    return Recommendation.STRONG_NO
-
-
 def _loops(loader, counts, role_rows, applications, users, target_scorecards) -> None:
     """Loops for applications that reached the onsite (and some rejected after it) until the
     scorecards reach the target: past rounds submitted with ratings, debriefs with votes."""
@@ -549,7 +538,7 @@ def _loops(loader, counts, role_rows, applications, users, target_scorecards) ->
                         "status": ScorecardStatus.SUBMITTED if submitted else ScorecardStatus.DRAFT,
                         "ratings": ratings if submitted else {},
                         "takeaways": TAKEAWAYS[round(mean)] if submitted else "",
-                        "recommendation": _recommendation(mean) if submitted else None,
+                        "recommendation": recommendation_for(mean) if submitted else None,
                         "due_at": due,
                         "submitted_at": due - timedelta(hours=20) if submitted else None,
                         "created_at": started,
@@ -582,7 +571,7 @@ def _loops(loader, counts, role_rows, applications, users, target_scorecards) ->
         for number, (voter_id, mean) in enumerate(voters.items()):
             if not revealed and number == len(voters) - 1:
                 break  # one vote still missing: sealed
-            vote = Vote(_recommendation(mean).value)
+            vote = Vote(recommendation_for(mean).value)
             tables["votes"].append(
                 {
                     "id": loader.new_id(DebriefVote.__table__),

@@ -59,7 +59,8 @@ def demo_interviewer(session: Session, name: str, email: str) -> User:
     return user
 
 
-def _recommendation(mean: float) -> Recommendation:
+def recommendation_for(mean: float) -> Recommendation:
+    """The recommendation a demo interviewer's mean rating points to."""
     if mean >= 3.5:
         return Recommendation.STRONG_YES
     if mean >= 2.75:
@@ -81,7 +82,7 @@ def _fill(session: Session, card: Scorecard, strength: int, rng: random.Random, 
         card,
         ratings=ratings,
         takeaways=TAKEAWAYS[round(mean)],
-        recommendation=_recommendation(mean),
+        recommendation=recommendation_for(mean),
         submit=submit,
         actor_id=card.interviewer_id,
     )
