@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import ApiError
 from api.models import IdempotencyKey
-from core.db import utcnow
+from core.db import as_utc, utcnow
 
 # As long as a client may sensibly retry one write (Stripe keeps keys for 24 hours too); older keys
 # are neither replayed nor kept: `flask api prune` deletes them, and a reused one starts afresh.
@@ -53,10 +53,7 @@ def _find(session: Session, token_id: int, key: str) -> IdempotencyKey | None:
 
 
 def _expired(record: IdempotencyKey, now: datetime) -> bool:
-    created_at = record.created_at
-    if created_at.tzinfo is None:  # SQLite hands datetimes back without a zone; all are UTC
-        created_at = created_at.replace(tzinfo=UTC)
-    return now - created_at > IDEMPOTENCY_TTL
+    return now - as_utc(record.created_at) > IDEMPOTENCY_TTL
 
 
 def prune_idempotency_keys(session: Session, now: datetime | None = None) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -16,6 +16,7 @@ from pydantic import (
     field_validator,
 )
 
+from core.db import as_utc
 from hiring.models import CandidateSource, RoleStatus, StageKind
 
 MAX_LIMIT = 100
@@ -34,11 +35,6 @@ def storable_text(value: str) -> str:
     except UnicodeEncodeError:
         raise ValueError("Text must be valid Unicode (this has a lone surrogate).") from None
     return value
-
-
-def as_utc(value: datetime) -> datetime:
-    """Every stored datetime is UTC; SQLite hands them back without a zone."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 # Use these for every string and id a client sends, and every datetime the API answers with.

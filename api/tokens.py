@@ -7,7 +7,7 @@ import hmac
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from api.models import ApiToken
 from core.audit import record_audit
 from core.auth import Role, User
-from core.db import Page, paginate, utcnow
+from core.db import Page, as_utc, paginate, utcnow
 from core.errors import DomainError, NotFoundError
 
 TOKEN_KIND = "lw"
@@ -57,13 +57,6 @@ class TokenPrincipal:
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _as_utc(moment: datetime | None) -> datetime | None:
-    # SQLite hands datetimes back without a zone; every stored datetime is UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 def create_api_token(
@@ -169,8 +162,7 @@ def token_state(token: ApiToken, now: datetime | None = None) -> str:
     now = now or utcnow()
     if token.revoked_at is not None:
         return "revoked"
-    expires_at = _as_utc(token.expires_at)
-    if expires_at is not None and expires_at <= now:
+    if token.expires_at is not None and as_utc(token.expires_at) <= now:
         return "expired"
     return "active"
 
@@ -195,8 +187,7 @@ def authenticate_bearer(session: Session, authorization: str | None) -> TokenPri
         raise TokenRefused(f"This API token is {state}. Create a new one on the API tokens page.")
     if not token.user.active:
         raise TokenRefused("The account of this API token is disabled.")
-    last_used = _as_utc(token.last_used_at)
-    if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
+    if token.last_used_at is None or now - as_utc(token.last_used_at) >= LAST_USED_RESOLUTION:
         token.last_used_at = now
     roles = frozenset(Role(value) for value in token.scopes) & token.user.roles
     return TokenPrincipal(user=token.user, token=token, roles=roles)

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.orm import Session, selectinload
 
-from core.db import utcnow
+from core.db import as_utc, utcnow
 from core.errors import DomainError
 from hiring.models import Application, JobRole, RoleStage, StageChange, StageKind
 from hiring.services.analytics import csv_cell, merge_orders, reached_stage_ids
@@ -151,12 +151,12 @@ def collect_outcomes(session: Session, filters: ImpactFilters) -> tuple[list[Sta
         .where(scope)
         .order_by(StageChange.created_at, StageChange.id)
     ):
-        moves[row[0]].append(Move(row[1], row[2], _as_utc(row[3])))
+        moves[row[0]].append(Move(row[1], row[2], as_utc(row[3])))
     ai_at = first_ai_scores(session, scope)
     outcomes: list[StageOutcome] = []
     for app in applications:
         role = roles[app.role_id]
-        history = moves.get(app.id) or [Move(None, app.stage_id, _as_utc(app.created_at))]
+        history = moves.get(app.id) or [Move(None, app.stage_id, as_utc(app.created_at))]
         outcomes += application_outcomes(app, role.stages, history, ai_at.get(app.id))
     order = merge_orders(
         [[s.name for s in role.stages if s.kind is StageKind.ACTIVE] for role in roles.values()]
@@ -182,7 +182,7 @@ def first_ai_scores(session: Session, scope: ColumnElement[bool]) -> dict[int, d
     )
     first: dict[int, datetime] = {}
     for application_id, scored_at, uploaded_at in rows:
-        at = max(_as_utc(scored_at), _as_utc(uploaded_at))
+        at = max(as_utc(scored_at), as_utc(uploaded_at))
         if application_id not in first or at < first[application_id]:
             first[application_id] = at
     return first
@@ -360,7 +360,3 @@ def export_csv(reports: Sequence[ImpactReport], categories: Sequence[str]) -> st
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
-
-
-def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

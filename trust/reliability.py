@@ -35,6 +35,7 @@ from scipy import stats
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from core.db import as_utc
 from hiring.models import Application
 from interviews.models import (
     InterviewLoop,
@@ -44,7 +45,7 @@ from interviews.models import (
     ScorecardStatus,
 )
 from interviews.services.debriefs.evidence import rating_of
-from interviews.services.loops import as_utc, round_end
+from interviews.services.loops import round_end
 from interviews.services.scorecards import RATINGS
 
 RATING_LEVELS = tuple(RATINGS)  # 1-4, the rubric levels

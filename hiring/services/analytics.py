@@ -33,12 +33,13 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, true
 from sqlalchemy.orm import Session, selectinload
 
+from core.db import as_utc
 from core.errors import DomainError, NotFoundError
 from hiring.models import (
     Application,
@@ -174,7 +175,7 @@ def funnel_report(session: Session, role_id: int | None) -> FunnelReport:
     )
     moves: dict[int, list[_Move]] = defaultdict(list)
     for application_id, from_id, to_id, at in changes:
-        moves[application_id].append(_Move(from_id, to_id, _as_utc(at)))
+        moves[application_id].append(_Move(from_id, to_id, as_utc(at)))
     by_role: dict[int, list[Any]] = defaultdict(list)
     for row in applications:
         by_role[row.role_id].append(row)
@@ -218,7 +219,7 @@ class _Builder:
                 self._tally(stage).roles += 1
         onsite = next((s for s in active if s.name.casefold() == ONSITE_STAGE.casefold()), None)
         for app in applications:
-            history = moves.get(app.id) or [_Move(None, app.stage_id, _as_utc(app.created_at))]
+            history = moves.get(app.id) or [_Move(None, app.stage_id, as_utc(app.created_at))]
             self._add_application(role, stages, active, onsite, app, history)
 
     def _add_application(
@@ -438,11 +439,6 @@ def summary_lines(report: FunnelReport) -> list[str]:
         f"({_pct(best.hire_rate)}); onsite {best.reached_onsite} ({_pct(best.onsite_rate)})."
     )
     return lines
-
-
-def _as_utc(value: datetime) -> datetime:
-    """SQLite gives naive datetimes (stored as UTC), PostgreSQL aware ones: make both aware UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _days(delta: timedelta) -> float:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from core.db import utcnow
+from core.db import as_utc, utcnow
 from core.errors import DomainError
 from interviews.models import InterviewRound
-from interviews.services.loops import as_utc, round_end
+from interviews.services.loops import round_end
 
 PRODUCT_ID = "-//Loopwise//Interview rounds//EN"
 UID_DOMAIN = "loopwise"

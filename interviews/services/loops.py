@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.audit import record_audit
 from core.auth import Role, User, UserRole
-from core.db import get_or_raise
+from core.db import as_utc, get_or_raise
 from core.errors import ConflictError, DomainError, NotFoundError
 from hiring.models import Application, JobRole, RoleStage
 from interviews.models import (
@@ -36,11 +36,6 @@ ASSIGNABLE_ROLES = (Role.INTERVIEWER, Role.HIRING_MANAGER)
 MIN_DURATION, MAX_DURATION = 5, 8 * 60
 MAX_LOCATION = 300
 MAX_REASON = 1000
-
-
-def as_utc(value: datetime) -> datetime:
-    """An aware UTC datetime (SQLite hands back naive UTC; naive input is taken as UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # ---------------------------------------------------------------- reading

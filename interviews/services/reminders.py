@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.audit import record_audit
-from core.db import utcnow
+from core.db import as_utc, utcnow
 from hiring.services.anonymised import candidate_label
 from interviews.models import (
     InterviewLoop,
@@ -31,7 +31,7 @@ from interviews.models import (
     ScorecardReminder,
     ScorecardStatus,
 )
-from interviews.services.loops import OPEN_STATUSES, as_utc
+from interviews.services.loops import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import record_audit
-from core.db import utcnow
+from core.db import as_utc, utcnow
 from core.errors import DomainError
 from hiring.services.analytics import csv_cell
 from hiring.services.anonymised import candidate_label
@@ -27,7 +27,7 @@ from interviews.models import (
 )
 from interviews.services import visibility
 from interviews.services.debriefs import maybe_open_debrief
-from interviews.services.loops import OPEN_STATUSES, as_utc
+from interviews.services.loops import OPEN_STATUSES
 from rubrics.content import LEVEL_NAMES, LEVELS
 
 RATINGS = LEVELS  # 1 no evidence / wrong, 2 partial, 3 solid, 4 exceptional (the rubric levels)

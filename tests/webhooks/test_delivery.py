@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from rq.job import Job
 from sqlalchemy import func, select
 
 from core import jobs
 from core.audit import AuditEvent
-from core.db import utcnow
+from core.db import as_utc, utcnow
 from hiring.services.candidates import create_candidate
 from tests.webhooks.helpers import run_worker
 from webhooks.delivery import BACKOFF_SECONDS, attempt_delivery, requeue_lost_deliveries
@@ -35,11 +35,6 @@ def add_candidate(session, name: str = "Dana Webhook", **fields):
     return create_candidate(
         session, actor_id=None, name=name, emails=[f"{name.split()[0].lower()}@x.example"], **fields
     )
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite gives naive UTC datetimes back, PostgreSQL aware ones in its session's zone."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def test_an_audited_change_writes_its_delivery_in_the_same_transaction(session, app, webhook_queue):
